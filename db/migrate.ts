@@ -1,0 +1,33 @@
+/**
+ * Kysely migrations, applied at start and by `deno task migrate`. Migrations are imported
+ * statically so that the compiled/deployed service does not depend on reading a folder.
+ */
+import { type Kysely, sql } from "kysely";
+import { type Migration, type MigrationResultSet, Migrator } from "kysely/migration";
+import * as m001 from "./migrations/001-catalog.ts";
+
+export const migrations: Record<string, Migration> = {
+  "001-catalog": m001,
+};
+
+export async function migrateToLatest(db: Kysely<unknown>): Promise<MigrationResultSet> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: () => Promise.resolve(migrations) },
+  });
+  const result = await migrator.migrateToLatest();
+  if (result.error) throw result.error;
+  return result;
+}
+
+/** True when every migration this build knows has been applied. */
+// deno-lint-ignore no-explicit-any
+export async function migrationsApplied(db: Kysely<any>): Promise<boolean> {
+  try {
+    const r = await sql<{ n: string }>`SELECT count(*) AS n FROM kysely_migration
+      WHERE name = ANY(${Object.keys(migrations)})`.execute(db);
+    return Number(r.rows[0]?.n) === Object.keys(migrations).length;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,204 @@
+/**
+ * The catalog exchange: sessions, uploaded bytes, import runs, and the catalog itself.
+ * Plain SQL: the schema is read by people more often than by the type checker.
+ */
+import { type Kysely, sql } from "kysely";
+
+export async function up(db: Kysely<unknown>): Promise<void> {
+  await sql`
+    CREATE TABLE exchange_sessions (
+      id text PRIMARY KEY,
+      token text NOT NULL UNIQUE,
+      type text NOT NULL,
+      client_ip text,
+      created_at timestamptz NOT NULL DEFAULT now(),
+      last_seen_at timestamptz NOT NULL DEFAULT now(),
+      expires_at timestamptz NOT NULL,
+      closed_at timestamptz,
+      started_unix bigint NOT NULL,
+      -- Bumped by every mode=init: runs are keyed by it, so a re-sent file is imported again.
+      generation integer NOT NULL DEFAULT 0,
+      deactivated_at timestamptz
+    );
+
+    -- Uploaded bytes live in Postgres so that any instance can serve any request and a
+    -- worker on another machine can read them.
+    CREATE TABLE upload_files (
+      id bigserial PRIMARY KEY,
+      session_id text NOT NULL REFERENCES exchange_sessions(id) ON DELETE CASCADE,
+      name text NOT NULL,
+      size bigint NOT NULL DEFAULT 0,
+      chunks integer NOT NULL DEFAULT 0,
+      origin text NOT NULL DEFAULT 'upload',
+      unpacked_at timestamptz,
+      created_at timestamptz NOT NULL DEFAULT now(),
+      updated_at timestamptz NOT NULL DEFAULT now(),
+      UNIQUE (session_id, name)
+    );
+    -- Chunks vary in size (each POST ends with a short one), so each knows its offset:
+    -- the zip reader needs random access.
+    CREATE TABLE upload_chunks (
+      file_id bigint NOT NULL REFERENCES upload_files(id) ON DELETE CASCADE,
+      seq integer NOT NULL,
+      pos bigint NOT NULL,
+      len integer NOT NULL,
+      data bytea NOT NULL,
+      PRIMARY KEY (file_id, seq)
+    );
+    CREATE INDEX upload_chunks_pos ON upload_chunks (file_id, pos);
+
+    CREATE TABLE import_runs (
+      id bigserial PRIMARY KEY,
+      session_id text REFERENCES exchange_sessions(id) ON DELETE SET NULL,
+      generation integer NOT NULL DEFAULT 0,
+      file_name text NOT NULL,
+      upload_file_id bigint,
+      kind text,
+      status text NOT NULL DEFAULT 'queued'
+        CHECK (status IN ('queued', 'running', 'success', 'failed')),
+      progress text,
+      file_size bigint,
+      bytes_read bigint NOT NULL DEFAULT 0,
+      full_exchange boolean,
+      counts jsonb NOT NULL DEFAULT '{}',
+      errors jsonb NOT NULL DEFAULT '[]',
+      error text,
+      request_id text,
+      job_id text,
+      attempt integer NOT NULL DEFAULT 0,
+      created_at timestamptz NOT NULL DEFAULT now(),
+      started_at timestamptz,
+      finished_at timestamptz
+    );
+    -- One run per session, init and file, however often 1C repeats mode=import.
+    CREATE UNIQUE INDEX import_runs_session_file ON import_runs (session_id, generation, file_name);
+    CREATE INDEX import_runs_created ON import_runs (created_at DESC, id DESC);
+
+    -- Products a run saw; what a full exchange did not see is deactivated. Unlogged: it is
+    -- rebuilt by re-running the import, and it is written once per product.
+    CREATE UNLOGGED TABLE import_seen (
+      run_id bigint NOT NULL,
+      kind "char" NOT NULL, -- g group, p product, o offer
+      onec_id text NOT NULL,
+      PRIMARY KEY (run_id, kind, onec_id)
+    );
+
+    CREATE TABLE groups (
+      onec_id text PRIMARY KEY,
+      parent_id text,
+      name text NOT NULL,
+      position integer NOT NULL DEFAULT 0,
+      is_active boolean NOT NULL DEFAULT true,
+      hash text,
+      created_at timestamptz NOT NULL DEFAULT now(),
+      updated_at timestamptz NOT NULL DEFAULT now()
+    );
+    CREATE INDEX groups_parent ON groups (parent_id);
+
+    CREATE TABLE properties (
+      onec_id text PRIMARY KEY,
+      name text NOT NULL,
+      value_type text,
+      for_offers boolean NOT NULL DEFAULT false,
+      hash text,
+      updated_at timestamptz NOT NULL DEFAULT now()
+    );
+    CREATE TABLE property_values (
+      property_id text NOT NULL,
+      value_id text NOT NULL,
+      value text NOT NULL,
+      PRIMARY KEY (property_id, value_id)
+    );
+
+    CREATE TABLE price_types (
+      onec_id text PRIMARY KEY,
+      name text NOT NULL,
+      currency text,
+      updated_at timestamptz NOT NULL DEFAULT now()
+    );
+    CREATE TABLE warehouses (
+      onec_id text PRIMARY KEY,
+      name text NOT NULL,
+      updated_at timestamptz NOT NULL DEFAULT now()
+    );
+    CREATE TABLE units (
+      code text PRIMARY KEY,
+      name text,
+      full_name text,
+      international text
+    );
+
+    CREATE TABLE products (
+      onec_id text PRIMARY KEY,
+      sku text,
+      barcode text,
+      name text NOT NULL,
+      description text,
+      group_ids text[] NOT NULL DEFAULT '{}',
+      manufacturer text,
+      images text[] NOT NULL DEFAULT '{}',
+      property_values jsonb NOT NULL DEFAULT '[]',
+      requisites jsonb NOT NULL DEFAULT '{}',
+      tax_rates jsonb NOT NULL DEFAULT '[]',
+      characteristics jsonb NOT NULL DEFAULT '{}',
+      base_unit text,
+      version text,
+      is_active boolean NOT NULL DEFAULT true,
+      deleted boolean NOT NULL DEFAULT false,
+      hash text NOT NULL,
+      created_at timestamptz NOT NULL DEFAULT now(),
+      updated_at timestamptz NOT NULL DEFAULT now()
+    );
+    CREATE INDEX products_updated ON products (updated_at, onec_id);
+    CREATE INDEX products_groups ON products USING gin (group_ids);
+
+    CREATE TABLE offers (
+      onec_id text PRIMARY KEY,
+      product_id text NOT NULL,
+      name text,
+      sku text,
+      barcode text,
+      characteristics jsonb NOT NULL DEFAULT '{}',
+      quantity numeric,
+      is_active boolean NOT NULL DEFAULT true,
+      hash text NOT NULL,
+      created_at timestamptz NOT NULL DEFAULT now(),
+      updated_at timestamptz NOT NULL DEFAULT now()
+    );
+    CREATE INDEX offers_product ON offers (product_id);
+
+    CREATE TABLE prices (
+      offer_id text NOT NULL,
+      price_type_id text NOT NULL,
+      value numeric NOT NULL,
+      currency text,
+      unit text,
+      updated_at timestamptz NOT NULL DEFAULT now(),
+      PRIMARY KEY (offer_id, price_type_id)
+    );
+    CREATE TABLE stocks (
+      offer_id text NOT NULL,
+      warehouse_id text NOT NULL,
+      quantity numeric NOT NULL,
+      updated_at timestamptz NOT NULL DEFAULT now(),
+      PRIMARY KEY (offer_id, warehouse_id)
+    );
+  `.execute(db);
+
+  // lz4 makes storing and re-reading uploads several times cheaper where the server has it
+  // (the Debian/Fly builds do; the embedded binaries do not).
+  const lz4 = await sql<{ ok: boolean }>`
+    SELECT EXISTS (SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression'
+      AND 'lz4' = ANY(enumvals)) AS ok`.execute(db);
+  if (lz4.rows[0]?.ok) {
+    await sql`ALTER TABLE upload_chunks ALTER COLUMN data SET COMPRESSION lz4`.execute(db);
+  }
+}
+
+export async function down(db: Kysely<unknown>): Promise<void> {
+  await sql`
+    DROP TABLE stocks, prices, offers, products, units, warehouses, price_types,
+      property_values, properties, groups, import_seen, import_runs, upload_chunks,
+      upload_files, exchange_sessions;
+  `.execute(db);
+}

@@ -1,0 +1,105 @@
+/**
+ * The import audit: GET /api/v1/imports and /api/v1/imports/{id}.
+ */
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { AppContext, AppEnv } from "../../src/context.ts";
+import { getImport, type ImportCursor, listImports } from "../../src/imports/import-read-model.ts";
+import {
+  BadCursorError,
+  clampLimit,
+  CursorTimestamp,
+  decodeCursor,
+  encodeCursor,
+} from "../../src/http/pagination.ts";
+import {
+  apiProblem,
+  cursorParam,
+  errorResponses,
+  ImportPageSchema,
+  ImportRunSchema,
+  ImportStatus,
+  limitParam,
+  security,
+} from "./schemas.ts";
+
+const Cursor = z.object({ at: CursorTimestamp, id: z.number().int().positive() }).strict();
+
+const listRoute = createRoute({
+  method: "get",
+  path: "/imports",
+  tags: ["Imports"],
+  summary: "Import runs, newest first",
+  description: "One run per file 1C asked to import in an exchange session, with its outcome.",
+  security,
+  request: {
+    query: z.object({
+      limit: limitParam,
+      cursor: cursorParam,
+      status: ImportStatus.optional().openapi({ description: "Only runs in this status." }),
+    }),
+  },
+  responses: {
+    200: {
+      description: "A page of import runs.",
+      content: { "application/json": { schema: ImportPageSchema } },
+    },
+    400: errorResponses[400],
+    401: errorResponses[401],
+    500: errorResponses[500],
+  },
+});
+
+const getRoute = createRoute({
+  method: "get",
+  path: "/imports/{id}",
+  tags: ["Imports"],
+  summary: "One import run",
+  security,
+  request: {
+    params: z.object({
+      id: z.string().regex(/^\d{1,15}$/, "must be a run id (digits)").openapi({
+        description: "The run's id.",
+        example: "42",
+      }),
+    }),
+  },
+  responses: {
+    200: {
+      description: "The run.",
+      content: { "application/json": { schema: ImportRunSchema } },
+    },
+    400: errorResponses[400],
+    401: errorResponses[401],
+    404: errorResponses[404],
+    500: errorResponses[500],
+  },
+});
+
+export function importRoutes(ctx: AppContext): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>();
+
+  app.openapi(listRoute, async (c) => {
+    const q = c.req.valid("query");
+    let cursor: ImportCursor | undefined;
+    try {
+      cursor = q.cursor === undefined ? undefined : decodeCursor(q.cursor, Cursor);
+    } catch (e) {
+      if (!(e instanceof BadCursorError)) throw e;
+      return apiProblem(c, 400, e.message, { issues: [{ path: "cursor", message: e.message }] });
+    }
+    const page = await listImports(ctx.db, { status: q.status }, clampLimit(q.limit), cursor);
+    return c.json({
+      items: page.items,
+      nextCursor: page.next ? encodeCursor({ at: page.next.at, id: page.next.id }) : null,
+    }, 200);
+  });
+
+  app.openapi(getRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    const run = await getImport(ctx.db, Number(id));
+    if (!run) return apiProblem(c, 404, `No import run ${id}.`);
+    return c.json(run, 200);
+  });
+
+  return app;
+}

@@ -1,0 +1,233 @@
+/**
+ * Zod schemas of the read API: they validate requests and, through @hono/zod-openapi, are the
+ * OpenAPI document. Response schemas mirror the read models' view types, so the type checker
+ * catches a read model drifting from what the document promises.
+ */
+import { z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { DEFAULT_LIMIT, MAX_LIMIT } from "../../src/http/pagination.ts";
+
+export const BEARER = "bearerAuth";
+export const security = [{ [BEARER]: [] }];
+
+// ---------------------------------------------------------------------------------------------
+// Problems (RFC 9457)
+
+export const ProblemSchema = z
+  .object({
+    type: z.string().openapi({ example: "about:blank" }),
+    title: z.string().openapi({ example: "Not Found" }),
+    status: z.number().int().openapi({ example: 404 }),
+    detail: z.string().optional(),
+    issues: z
+      .array(z.object({ path: z.string(), message: z.string() }))
+      .optional()
+      .openapi({ description: "Validation failures, one per offending field." }),
+    requestId: z.string().optional(),
+  })
+  .openapi("Problem", {
+    description: "RFC 9457 problem details; sent as application/problem+json.",
+  });
+export type ProblemBody = z.infer<typeof ProblemSchema>;
+
+const problemContent = { "application/problem+json": { schema: ProblemSchema } };
+
+export const errorResponses = {
+  400: { description: "Invalid parameters (see `issues`) or cursor.", content: problemContent },
+  401: { description: "Missing or invalid bearer token.", content: problemContent },
+  404: { description: "No such resource.", content: problemContent },
+  500: {
+    description: "Unexpected error; `requestId` locates it in the logs.",
+    content: problemContent,
+  },
+} as const;
+
+const TITLES = { 400: "Bad Request", 404: "Not Found" } as const;
+
+/**
+ * Problem response for handlers. src/http/problem.ts returns an untyped Response, which
+ * OpenAPIHono handlers may not return once every declared response has a schema; this one is
+ * checked against the declared Problem schema instead.
+ */
+export function apiProblem<S extends keyof typeof TITLES>(
+  c: Context,
+  status: S,
+  detail: string,
+  extra: Pick<ProblemBody, "issues"> = {},
+) {
+  const body: ProblemBody = {
+    type: "about:blank",
+    title: TITLES[status],
+    status,
+    detail,
+    ...extra,
+  };
+  return c.json(body, status, { "Content-Type": "application/problem+json" });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pagination
+
+export const limitParam = z.coerce
+  .number()
+  .int()
+  .min(1)
+  .optional()
+  .openapi({
+    description:
+      `Page size; default ${DEFAULT_LIMIT}. Values above ${MAX_LIMIT} are clamped to ${MAX_LIMIT}.`,
+    example: DEFAULT_LIMIT,
+  });
+
+export const cursorParam = z.string().min(1).optional().openapi({
+  description: "Opaque `nextCursor` from the previous page; omit for the first page.",
+});
+
+export const nextCursor = z.string().nullable().openapi({
+  description: "Pass as `cursor` for the next page; null on the last page.",
+});
+
+// ---------------------------------------------------------------------------------------------
+// Products
+
+export const PriceSchema = z
+  .object({
+    priceTypeId: z.string().openapi({ description: "Ид of the price type (ТипЦены)." }),
+    priceType: z.string().nullable().openapi({
+      description: "Its name; null if 1C never sent it.",
+    }),
+    value: z.number().openapi({ example: 1490.5 }),
+    currency: z.string().nullable().openapi({ example: "RUB" }),
+  })
+  .openapi("Price");
+
+export const StockSchema = z
+  .object({
+    warehouseId: z.string(),
+    warehouse: z.string().nullable().openapi({ description: "Name; null if 1C never sent it." }),
+    quantity: z.number(),
+  })
+  .openapi("Stock");
+
+export const OfferSchema = z
+  .object({
+    onecId: z.string().openapi({ example: "3f2a…#9c1b…" }),
+    isActive: z.boolean(),
+    characteristics: z.record(z.string(), z.string()).openapi({ example: { "Размер": "XL" } }),
+    prices: z.array(PriceSchema),
+    stocks: z.array(StockSchema),
+    quantity: z.number().nullable().openapi({ description: "Total quantity (Количество)." }),
+  })
+  .openapi("Offer");
+
+export const ProductSchema = z
+  .object({
+    onecId: z.string(),
+    sku: z.string().nullable().openapi({ description: 'Артикул; "" or null when 1C sent none.' }),
+    barcode: z.string().nullable(),
+    name: z.string(),
+    description: z.string().nullable(),
+    categoryIds: z.array(z.string()).openapi({ description: "Ид of the product's groups." }),
+    manufacturer: z.string().nullable(),
+    isActive: z.boolean(),
+    properties: z.record(z.string(), z.string()).openapi({
+      description: "Property name → value; dictionary (Справочник) values resolved, " +
+        'several values joined with ", ".',
+      example: { "Цвет": "Красный" },
+    }),
+    images: z.array(z.string()).openapi({ example: ["/api/v1/images/import_files/ab/x.jpg"] }),
+    updatedAt: z.string().openapi({
+      format: "date-time",
+      description: "Latest change to the product or any of its offers, prices or stocks.",
+    }),
+    offers: z.array(OfferSchema),
+  })
+  .openapi("Product");
+
+export const ProductPageSchema = z
+  .object({ items: z.array(ProductSchema), nextCursor, total: z.number().int() })
+  .openapi("ProductPage");
+
+// ---------------------------------------------------------------------------------------------
+// Catalog reference data
+
+export interface CategoryNode {
+  id: string;
+  name: string;
+  isActive: boolean;
+  children: CategoryNode[];
+}
+
+export const CategorySchema: z.ZodType<CategoryNode> = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    isActive: z.boolean(),
+    get children(): z.ZodArray<z.ZodType<CategoryNode>> {
+      return z.array(CategorySchema);
+    },
+  })
+  .openapi("Category");
+
+export const CategoryListSchema = z
+  .object({ items: z.array(CategorySchema) })
+  .openapi("CategoryTree");
+
+export const PriceTypeListSchema = z
+  .object({
+    items: z.array(
+      z.object({ id: z.string(), name: z.string(), currency: z.string().nullable() })
+        .openapi("PriceType"),
+    ),
+  })
+  .openapi("PriceTypeList");
+
+export const WarehouseListSchema = z
+  .object({ items: z.array(z.object({ id: z.string(), name: z.string() }).openapi("Warehouse")) })
+  .openapi("WarehouseList");
+
+// ---------------------------------------------------------------------------------------------
+// Import audit
+
+export const ImportStatus = z.enum(["queued", "running", "success", "failed"]);
+
+const timestamp = z.string().openapi({ format: "date-time" });
+
+export const ImportRunSchema = z
+  .object({
+    id: z.number().int(),
+    sessionId: z.string().nullable(),
+    fileName: z.string(),
+    kind: z.string().nullable().openapi({
+      description: "What the file held: catalog, offers, classifier, mixed, unknown.",
+    }),
+    status: ImportStatus,
+    progress: z.string().nullable(),
+    fileSize: z.number().int().nullable(),
+    bytesRead: z.number().int(),
+    fullExchange: z.boolean().nullable(),
+    counts: z.record(
+      z.string(),
+      z.object({
+        created: z.number().optional(),
+        updated: z.number().optional(),
+        unchanged: z.number().optional(),
+        deactivated: z.number().optional(),
+        skipped: z.number().optional(),
+      }),
+    ),
+    errors: z.array(z.string()),
+    error: z.string().nullable(),
+    requestId: z.string().nullable(),
+    createdAt: timestamp,
+    startedAt: timestamp.nullable(),
+    finishedAt: timestamp.nullable(),
+    durationSeconds: z.number().nullable().openapi({
+      description: "finishedAt − startedAt; null until the run has finished.",
+    }),
+  })
+  .openapi("ImportRun");
+
+export const ImportPageSchema = z
+  .object({ items: z.array(ImportRunSchema), nextCursor })
+  .openapi("ImportPage");

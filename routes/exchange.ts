@@ -1,0 +1,283 @@
+/**
+ * The site side of 1C's "обмен с сайтом" (CommerceML), `type=catalog`.
+ *
+ * 1C builds every request as `<URL>?type=…&mode=…[&filename=…][&sessid=…]`:
+ *   checkauth → init → file (repeated, raw bytes appended) → import (repeated per file
+ *   until success) → [deactivate&timestamp=T] → [complete]
+ * Answers are text/plain, LF-separated, no BOM; 1C reads only the first line:
+ * `success`, `progress` (send the same request again) or `failure` (lines 2.. go to its log).
+ * Protocol errors are HTTP 200 + failure: any other status aborts the whole 1C run.
+ */
+import { Hono } from "hono";
+import type { Context } from "hono";
+import { getCookie, setCookie } from "hono/cookie";
+import type { AppContext, AppEnv } from "../src/context.ts";
+import { timingSafeEqualStr } from "../src/security/constant-time.ts";
+import {
+  closeSession,
+  createSession,
+  type ExchangeSession,
+  findLiveSession,
+  SESSION_COOKIE,
+  startGeneration,
+} from "../src/exchange/sessions.ts";
+import { normalizeExchangePath, UnsafeFileNameError } from "../src/exchange/filename.ts";
+import { appendUpload, listUploads, UploadTooLargeError } from "../src/exchange/uploads.ts";
+import {
+  reconcileRun,
+  requestImport,
+  runningRun,
+  summarizeCounts,
+} from "../src/imports/import-runs.ts";
+import { deactivateSince } from "../src/catalog/deactivation.ts";
+import { encodeCp1251 } from "../src/text/cp1251.ts";
+
+type Params = Record<string, string>;
+
+/**
+ * Query parameters as 1C sends them. When the configured URL already had a `?`, 1C produces
+ * `/1c_exchange?get_param?type=catalog&mode=init`: recover `type` from the key ending in `?type`.
+ * Non-file modes may also come as a POST form.
+ */
+async function readParams(c: Context<AppEnv>): Promise<Params> {
+  const params: Params = {};
+  const url = new URL(c.req.url);
+  for (const [k, v] of url.searchParams) {
+    const key = k.includes("?") ? k.slice(k.lastIndexOf("?") + 1) : k;
+    if (!(key in params)) params[key] = v;
+  }
+  if (c.req.method === "POST" && params.mode !== "file") {
+    const type = c.req.header("content-type") ?? "";
+    if (type.startsWith("application/x-www-form-urlencoded")) {
+      const form = new URLSearchParams(await c.req.text());
+      for (const [k, v] of form) if (!(k in params)) params[k] = v;
+    }
+  }
+  return params;
+}
+
+export function exchangeRoutes(ctx: AppContext): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const cfg = ctx.config.exchange;
+
+  const reply = (c: Context<AppEnv>, ...lines: string[]) => {
+    const text = lines.join("\n");
+    const charset = cfg.charset;
+    const body = charset === "windows-1251" ? encodeCp1251(text) : new TextEncoder().encode(text);
+    return c.body(body as Uint8Array<ArrayBuffer>, 200, {
+      "Content-Type": `text/plain; charset=${charset}`,
+    });
+  };
+  const failure = (c: Context<AppEnv>, reason: string) => reply(c, "failure", reason);
+
+  const handler = async (c: Context<AppEnv>) => {
+    const started = performance.now();
+    let params: Params = {};
+    let answer = "";
+    try {
+      params = await readParams(c);
+      const res = await dispatch(c, params);
+      answer = await peekFirstLine(res);
+      return res;
+    } catch (e) {
+      // Database down, pool exhausted…: still a protocol answer, never an HTML 500 page.
+      c.var.log.error({ err: (e as Error).message, mode: params.mode }, "exchange error");
+      answer = "failure";
+      return failure(c, `temporary server error: ${(e as Error).message}`);
+    } finally {
+      c.var.log.info({
+        exchange: true,
+        type: params.type,
+        mode: params.mode,
+        filename: params.filename,
+        answer,
+        ms: Math.round(performance.now() - started),
+      }, "1c exchange request");
+    }
+  };
+
+  async function dispatch(c: Context<AppEnv>, p: Params): Promise<Response> {
+    const type = p.type;
+    const mode = p.mode;
+    if (!type) return failure(c, "missing parameter type (expected type=catalog)");
+    if (type !== "catalog") return failure(c, `Unknown command type: ${type}`);
+    if (!mode) return failure(c, "missing parameter mode");
+    if (mode === "checkauth") return await checkauth(c, type);
+
+    const session = await findLiveSession(
+      ctx.db,
+      { cookie: getCookie(c, SESSION_COOKIE), sessid: p.sessid },
+      cfg.sessionTtlSeconds,
+    );
+    if (!session) {
+      return failure(c, "not authorized: no live exchange session (run checkauth first)");
+    }
+    switch (mode) {
+      case "init":
+        return await init(c, session);
+      case "file":
+        return await file(c, session, p.filename);
+      case "import":
+        return await importMode(c, session, p.filename);
+      case "deactivate":
+        return await deactivate(c, p.timestamp);
+      case "complete":
+        await closeSession(ctx.db, session.id);
+        return reply(c, "success", "exchange complete");
+      default:
+        return failure(c, `Unknown mode: ${mode}`);
+    }
+  }
+
+  /** Basic credentials → a session. 1C sends Basic pre-emptively. */
+  async function checkauth(c: Context<AppEnv>, type: string): Promise<Response> {
+    const header = c.req.header("authorization") ?? "";
+    const m = /^Basic\s+(\S+)$/i.exec(header);
+    let login = "", password = "";
+    if (m) {
+      try {
+        const decoded = new TextDecoder().decode(
+          Uint8Array.from(atob(m[1]), (ch) => ch.charCodeAt(0)),
+        );
+        const i = decoded.indexOf(":");
+        if (i >= 0) [login, password] = [decoded.slice(0, i), decoded.slice(i + 1)];
+      } catch { /* malformed base64: treated as wrong credentials */ }
+    }
+    // Both comparisons always run: timing does not tell which part was wrong.
+    const okLogin = timingSafeEqualStr(login, cfg.login);
+    const okPassword = timingSafeEqualStr(password, cfg.password);
+    if (!m || !okLogin || !okPassword) {
+      c.var.log.warn(
+        { clientIp: clientIp(c), hasHeader: Boolean(m) },
+        "exchange checkauth refused",
+      );
+      return failure(
+        c,
+        m
+          ? "Ошибка авторизации. Неверное имя пользователя или пароль."
+          : "Ошибка авторизации. Нет заголовка Authorization (HTTP Basic).",
+      );
+    }
+    const session = await createSession(ctx.db, {
+      type,
+      clientIp: clientIp(c),
+      ttlSeconds: cfg.sessionTtlSeconds,
+    });
+    setCookie(c, SESSION_COOKIE, session.id, { httpOnly: true, sameSite: "Strict", path: "/" });
+    return reply(
+      c,
+      "success",
+      SESSION_COOKIE,
+      session.id,
+      `sessid=${session.token}`,
+      `timestamp=${session.started_unix}`,
+    );
+  }
+
+  /** zip=yes|no\nfile_limit=<bytes>; clears this session's earlier uploads. */
+  async function init(c: Context<AppEnv>, session: ExchangeSession): Promise<Response> {
+    await startGeneration(ctx.db, session.id);
+    return reply(c, `zip=${cfg.zip ? "yes" : "no"}`, `file_limit=${cfg.fileLimit}`);
+  }
+
+  async function file(
+    c: Context<AppEnv>,
+    session: ExchangeSession,
+    rawName: string | undefined,
+  ): Promise<Response> {
+    if (c.req.method !== "POST") return failure(c, "mode=file needs a POST with the file bytes");
+    if (!rawName) return failure(c, "missing parameter filename");
+    let name: string;
+    try {
+      name = normalizeExchangePath(rawName);
+    } catch (e) {
+      if (e instanceof UnsafeFileNameError) return failure(c, e.message);
+      throw e;
+    }
+    try {
+      // file_limit plus a margin: 1C cuts files at file_limit, anything far above is not 1C.
+      const f = await appendUpload(
+        ctx.db,
+        session.id,
+        name,
+        c.req.raw.body,
+        cfg.fileLimit + 1024 * 1024,
+      );
+      return reply(c, "success", `${name}: ${f.size} bytes received`);
+    } catch (e) {
+      if (e instanceof UploadTooLargeError) {
+        return failure(c, `Ошибка записи в файл ${name}: ${e.message}`);
+      }
+      throw e;
+    }
+  }
+
+  async function importMode(
+    c: Context<AppEnv>,
+    session: ExchangeSession,
+    rawName: string | undefined,
+  ): Promise<Response> {
+    if (!rawName) return failure(c, "missing parameter filename");
+    let name: string;
+    try {
+      name = normalizeExchangePath(rawName);
+    } catch (e) {
+      if (e instanceof UnsafeFileNameError) return failure(c, e.message);
+      throw e;
+    }
+    const uploads = await listUploads(ctx.db, session.id);
+    const known = uploads.some((u) => u.name === name || u.name.endsWith(`/${name}`));
+    const zips = uploads.some((u) => u.name.toLowerCase().endsWith(".zip"));
+    if (!known && !zips) {
+      return failure(c, `file ${name} was not uploaded in this session (mode=file first)`);
+    }
+    let run = await requestImport(ctx, {
+      sessionId: session.id,
+      generation: session.generation,
+      fileName: name,
+      requestId: c.var.requestId,
+    });
+    run = await reconcileRun(ctx, run);
+    switch (run.status) {
+      case "success": {
+        const warn = run.errors.length ? ` (${run.errors.join("; ")})` : "";
+        return reply(c, "success", `${name}: ${summarizeCounts(run.counts)}${warn}`);
+      }
+      case "failed":
+        return failure(c, `${name}: ${run.error ?? "import failed"}`);
+      case "running":
+        return reply(c, "progress", `${name}: ${run.progress ?? "importing"}`);
+      default: {
+        const other = await runningRun(ctx);
+        const why = other && other.id !== run.id
+          ? `waiting for import #${other.id} (${other.file_name}) to finish`
+          : "queued, starting shortly";
+        return reply(c, "progress", `${name}: ${why}`);
+      }
+    }
+  }
+
+  async function deactivate(c: Context<AppEnv>, timestamp: string | undefined): Promise<Response> {
+    const t = Number(timestamp);
+    if (!timestamp || !Number.isInteger(t) || t <= 0) {
+      return failure(c, "mode=deactivate needs timestamp=<unix seconds> from checkauth");
+    }
+    const r = await deactivateSince(ctx.pool, t);
+    if (r.skippedReason) return reply(c, "success", `nothing deactivated: ${r.skippedReason}`);
+    return reply(c, "success", `${r.deactivated} product(s) deactivated`);
+  }
+
+  app.on(["GET", "POST"], "/1c_exchange.php", handler);
+  app.on(["GET", "POST"], "/1c_exchange", handler);
+  return app;
+}
+
+function clientIp(c: Context<AppEnv>): string | null {
+  return c.req.header("fly-client-ip") ?? c.req.header("x-forwarded-for")?.split(",")[0].trim() ??
+    null;
+}
+
+async function peekFirstLine(res: Response): Promise<string> {
+  const text = await res.clone().text();
+  return text.split("\n", 1)[0];
+}

@@ -1,0 +1,27 @@
+/**
+ * The HTTP side: small sub-apps composed with `app.route`. Tests drive it in-process with
+ * `app.request(...)`; src/main.ts serves it.
+ */
+import { Hono } from "hono";
+import type { AppContext, AppEnv } from "./context.ts";
+import { requestId } from "./http/request-id.ts";
+import { problem } from "./http/problem.ts";
+import { healthRoutes } from "../routes/health.ts";
+import { exchangeRoutes } from "../routes/exchange.ts";
+import { apiRoutes } from "../routes/api/index.ts";
+
+export function createApp(ctx: AppContext): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.use(requestId(ctx.log));
+  app.route("/", healthRoutes(ctx));
+  app.route("/", exchangeRoutes(ctx));
+  app.route("/", apiRoutes(ctx));
+  app.notFound((c) => problem(c, 404, `No route for ${c.req.method} ${c.req.path}.`));
+  app.onError((err, c) => {
+    (c.var.log ?? ctx.log).error({ err: err.message, stack: err.stack }, "unhandled error");
+    return problem(c, 500, "Internal error; the request id identifies it in the logs.", {
+      requestId: c.var.requestId,
+    });
+  });
+  return app;
+}

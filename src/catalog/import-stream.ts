@@ -1,0 +1,180 @@
+/**
+ * One CommerceML file into the catalog: bytes → (worker thread: decode, XML events, records)
+ * → batches → set-based writes, all inside one transaction.
+ *
+ * One transaction per file is deliberate: a malformed file, a crash or a kill -9 leaves the
+ * catalog exactly as it was before the file (nothing half-imported), and a retried job starts
+ * from a clean slate. Readers of the API keep seeing the previous catalog until the commit.
+ */
+import type pg from "pg";
+import type { CmlRecord, HeaderRecord } from "../commerceml/records.ts";
+import { readCommerceMLInWorker } from "../commerceml/threaded-reader.ts";
+import { readCommerceML } from "../commerceml/reader.ts";
+import { CatalogWriter, type Counts } from "./writer.ts";
+
+export interface ImportProgress {
+  bytesRead: number;
+  counts: Counts;
+}
+
+export interface ImportResult {
+  /** What the file held: classifier, catalog, offers, mixed, counterparties, document, empty. */
+  kind: string;
+  /** true when a section said СодержитТолькоИзменения="false". */
+  fullExchange: boolean | null;
+  counts: Counts;
+  warnings: string[];
+  schemaVersion: string | null;
+  /** A full package whose deactivation waits for the end of the exchange. */
+  deactivationDeferred: boolean;
+}
+
+export interface ImportOptions {
+  client: pg.PoolClient;
+  source: AsyncIterable<Uint8Array>;
+  runId: string | null;
+  batchSize: number;
+  signal?: AbortSignal;
+  onProgress?: (p: ImportProgress) => Promise<void> | void;
+  progressIntervalMs?: number;
+  /** Parse on a worker thread (default). Off only where threads are unavailable. */
+  threaded?: boolean;
+  /** Report what would change, then roll back. */
+  dryRun?: boolean;
+  /**
+   * One package of a split exchange (3.x, `import___<uuid>.xml`, `goods/1/…`): a full one
+   * must not deactivate what other packages carry, so deactivation waits for
+   * mode=deactivate / complete. CommerceML 3.x files count as split whatever their name.
+   */
+  splitPackage?: boolean;
+}
+
+type Pending = { type: CmlRecord["type"]; items: CmlRecord[] };
+
+export async function importStream(opts: ImportOptions): Promise<ImportResult> {
+  const { client, runId } = opts;
+  const writer = new CatalogWriter(client, runId);
+  const sections = new Set<HeaderRecord["section"]>();
+  const full: Partial<Record<HeaderRecord["section"], boolean>> = {};
+  let schemaVersion: string | null = null;
+  let bytesRead = 0;
+  let lastProgress = 0;
+  const interval = opts.progressIntervalMs ?? 1000;
+
+  async function* counted(): AsyncIterable<Uint8Array> {
+    for await (const chunk of opts.source) {
+      bytesRead += chunk.length;
+      yield chunk;
+    }
+  }
+
+  const pending: Pending = { type: "header", items: [] };
+  const flush = async () => {
+    if (pending.items.length === 0) return;
+    const items = pending.items;
+    pending.items = [];
+    switch (pending.type) {
+      // deno-fmt-ignore
+      case "group": await writer.groups(items as never); break;
+      case "property":
+        await writer.properties(items as never);
+        break;
+      case "priceType":
+        await writer.priceTypes(items as never);
+        break;
+      case "warehouse":
+        await writer.warehouses(items as never);
+        break;
+      case "unit":
+        await writer.units(items as never);
+        break;
+      case "product":
+        await writer.products(items as never);
+        break;
+      case "offer":
+        await writer.offers(items as never);
+        break;
+    }
+    opts.signal?.throwIfAborted();
+    const now = Date.now();
+    if (opts.onProgress && now - lastProgress >= interval) {
+      lastProgress = now;
+      await opts.onProgress({ bytesRead, counts: writer.counts });
+    }
+  };
+
+  let split = false;
+  await client.query("BEGIN");
+  try {
+    const batches = opts.threaded === false
+      ? readCommerceML(counted())
+      : readCommerceMLInWorker(counted(), { batchSize: opts.batchSize });
+    for await (const records of batches) {
+      for (const rec of records) {
+        if (rec.type === "header") {
+          await flush();
+          sections.add(rec.section);
+          schemaVersion ??= rec.schemaVersion;
+          if (rec.changesOnly !== null) full[rec.section] = !rec.changesOnly;
+          // Seen-tracking costs a row per product: only a full section needs it.
+          writer.trackSeen(rec.changesOnly === false && runId !== null ? runId : null);
+          continue;
+        }
+        if (rec.type !== pending.type || pending.items.length >= opts.batchSize) await flush();
+        pending.type = rec.type;
+        pending.items.push(rec);
+      }
+    }
+    await flush();
+
+    // Deactivation comes last and only after a full section was read to its end.
+    split = opts.splitPackage === true || (schemaVersion?.startsWith("3") ?? false);
+    if (runId !== null && !split) {
+      const kinds: ("g" | "p" | "o")[] = [];
+      if (full.catalog === true) kinds.push("p");
+      if ((full.catalog === true || full.classifier === true) && writer.counts.groups) {
+        kinds.push("g");
+      }
+      if (full.offers === true) kinds.push("o");
+      if (kinds.length) await writer.deactivateUnseen(runId, kinds);
+    }
+    if (opts.dryRun) await client.query("ROLLBACK");
+    else await client.query("COMMIT");
+  } catch (e) {
+    await client.query("ROLLBACK").catch(() => {});
+    throw e;
+  }
+  if (opts.onProgress) await opts.onProgress({ bytesRead, counts: writer.counts });
+
+  const warnings: string[] = [];
+  if (writer.skippedOffers.length > 0) {
+    const skipped = writer.counts.offers?.skipped ?? 0;
+    warnings.push(
+      `${skipped} offer(s) skipped: their product is unknown (${
+        writer.skippedOffers.slice(0, 10).join(", ")
+      }${skipped > 10 ? ", …" : ""})`,
+    );
+  }
+  for (const s of ["counterparties", "document"] as const) {
+    if (sections.has(s)) warnings.push(`${s} sections are not imported by the catalog exchange`);
+  }
+  const fulls = Object.values(full);
+  return {
+    kind: describeKind(sections),
+    fullExchange: fulls.length ? fulls.some(Boolean) : null,
+    counts: writer.counts,
+    warnings,
+    schemaVersion,
+    deactivationDeferred: split && fulls.some(Boolean),
+  };
+}
+
+function describeKind(sections: Set<HeaderRecord["section"]>): string {
+  const data = [...sections];
+  if (data.length === 0) return "empty";
+  if (sections.has("catalog") && sections.has("offers")) return "mixed";
+  for (const k of ["catalog", "offers", "classifier", "counterparties", "document"] as const) {
+    if (sections.has(k)) return k;
+  }
+  return data[0];
+}

@@ -1,0 +1,25 @@
+/** `deno task migrate`: apply migrations and exit (Fly's release_command). */
+import type { Kysely } from "kysely";
+import { loadConfig } from "../config.ts";
+import { createDb, createPool } from "../../db/pool.ts";
+import { migrateToLatest } from "../../db/migrate.ts";
+import { startEmbeddedPostgres } from "../../db/embedded.ts";
+
+const config = loadConfig();
+let url = config.databaseUrl;
+let stop = () => Promise.resolve();
+if (!url) {
+  const pg = await startEmbeddedPostgres({
+    dir: `${config.dataDir}/pg`,
+    port: 54320,
+    database: "onec_exchange",
+  });
+  url = pg.url;
+  stop = pg.stop;
+}
+const db = createDb(createPool(url, 2));
+const result = await migrateToLatest(db as unknown as Kysely<unknown>);
+for (const r of result.results ?? []) console.log(`${r.status}: ${r.migrationName}`);
+if (!result.results?.length) console.log("already up to date");
+await db.destroy();
+await stop();

@@ -1,0 +1,143 @@
+/**
+ * readCommerceML on a Web Worker. spec/import-performance.md measured that parsing on the same
+ * event loop as the pg client makes an import 1.5× slower: the socket is only serviced between
+ * parse chunks. The main thread here only moves bytes in and record batches out.
+ */
+import { CmlError, type CmlRecord } from "./records.ts";
+import type { ReaderOptions } from "./reader.ts";
+import type { FromWorker, ToWorker } from "./reader-worker.ts";
+
+export interface ThreadedReaderOptions extends ReaderOptions {
+  /** Most records per message from the worker. Default 1000. */
+  batchSize?: number;
+}
+
+/** Input chunks posted to the worker but not yet taken by its parser. */
+const CHUNKS_AHEAD = 2;
+/** Record batches the worker may post before the consumer has taken them. */
+const BATCHES_IN_FLIGHT = 3;
+
+type Inbox = FromWorker | { type: "source-error"; error: unknown };
+
+/**
+ * Same records, in the same order, as readCommerceML, parsed on a worker. Batches group records
+ * from several input chunks (up to batchSize). Chunks that own their whole ArrayBuffer are
+ * transferred, not copied: the source must not reuse a chunk after yielding it.
+ * The worker is terminated when iteration ends, fails or is stopped early.
+ */
+export async function* readCommerceMLInWorker(
+  source: AsyncIterable<Uint8Array>,
+  opts: ThreadedReaderOptions = {},
+): AsyncIterable<CmlRecord[]> {
+  const { batchSize = 1000, ...options } = opts;
+  const worker = new Worker(new URL("./reader-worker.ts", import.meta.url), { type: "module" });
+  const post = (message: ToWorker, transfer: Transferable[] = []) =>
+    worker.postMessage(message, transfer);
+
+  const inbox: Inbox[] = [];
+  let wake: (() => void) | null = null;
+  const deliver = (message: Inbox): void => {
+    inbox.push(message);
+    const waiter = wake;
+    wake = null;
+    waiter?.();
+  };
+  worker.onmessage = (event: MessageEvent<FromWorker>) => deliver(event.data);
+  worker.onerror = (event: ErrorEvent) => {
+    event.preventDefault(); // keep an uncaught worker error from taking the process down
+    deliver({ type: "error", cml: false, message: event.message });
+  };
+  worker.onmessageerror = () => {
+    deliver({ type: "error", cml: false, message: "could not deserialize a worker message" });
+  };
+
+  // Main thread → worker: read ahead at most CHUNKS_AHEAD chunks; each "pull" frees one slot.
+  const iterator = source[Symbol.asyncIterator]();
+  let slots = CHUNKS_AHEAD;
+  let sourceDone = false;
+  let stopped = false;
+  let pumping: Promise<void> | null = null;
+  const pump = (): void => {
+    if (pumping !== null) return;
+    pumping = (async () => {
+      try {
+        while (slots > 0 && !sourceDone && !stopped) {
+          const step = await iterator.next();
+          if (step.done) {
+            sourceDone = true;
+            if (!stopped) post({ type: "end" });
+            return;
+          }
+          if (stopped || step.value.byteLength === 0) continue;
+          const bytes = owned(step.value);
+          slots--;
+          post({ type: "chunk", bytes }, [bytes.buffer]);
+        }
+      } catch (error) {
+        sourceDone = true; // a throwing iterator is finished
+        deliver({ type: "source-error", error });
+      } finally {
+        pumping = null;
+      }
+    })();
+  };
+
+  try {
+    post({ type: "start", batchSize, batchesInFlight: BATCHES_IN_FLIGHT, options });
+    pump();
+    for (;;) {
+      while (inbox.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+      const message = inbox.shift()!;
+      switch (message.type) {
+        case "pull":
+          slots++;
+          pump();
+          break;
+        case "records":
+          yield message.records;
+          post({ type: "ack" }); // the consumer came back for more
+          break;
+        case "done":
+          return;
+        case "error":
+          throw message.cml ? rebuildCmlError(message) : new Error(message.message);
+        case "source-error":
+          throw message.error;
+      }
+    }
+  } finally {
+    stopped = true;
+    worker.terminate();
+    if (!sourceDone) {
+      sourceDone = true;
+      // Let an in-flight read finish, then release the source (closes files, streams).
+      if (pumping !== null) await pumping;
+      await iterator.return?.();
+    }
+  }
+}
+
+/** The chunk itself if it can be transferred without disturbing other views, else a copy. */
+function owned(chunk: Uint8Array): Uint8Array<ArrayBuffer> {
+  const buffer = chunk.buffer;
+  if (
+    buffer instanceof ArrayBuffer && !buffer.resizable && chunk.byteOffset === 0 &&
+    chunk.byteLength === buffer.byteLength
+  ) {
+    return chunk as Uint8Array<ArrayBuffer>;
+  }
+  return chunk.slice();
+}
+
+/** Recreates the worker's CmlError with the same message, line and column. */
+function rebuildCmlError(
+  message: { message: string; line?: number; column?: number },
+): CmlError {
+  const { line, column } = message;
+  if (line === undefined) return new CmlError(message.message);
+  const prefix = `line ${line}, column ${column}: `;
+  const text = message.message.startsWith(prefix)
+    ? message.message.slice(prefix.length)
+    : message.message;
+  return new CmlError(text, line, column);
+}

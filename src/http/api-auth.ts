@@ -1,0 +1,41 @@
+/**
+ * Bearer tokens from API_TOKENS. Comparison is constant-time so a token cannot be guessed
+ * byte by byte from response times.
+ */
+import type { MiddlewareHandler } from "hono";
+import type { AppEnv } from "../context.ts";
+import type { ApiRole } from "../config.ts";
+import { problem } from "./problem.ts";
+import { timingSafeEqualStr } from "../security/constant-time.ts";
+
+export function apiAuth(tokens: { role: ApiRole; token: string }[]): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const header = c.req.header("authorization") ?? "";
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!match) {
+      c.header("WWW-Authenticate", 'Bearer realm="api"');
+      return problem(c, 401, "Send Authorization: Bearer <token> (one of API_TOKENS).");
+    }
+    let role: ApiRole | undefined;
+    for (const t of tokens) {
+      // Compare against every token, always, so timing does not reveal which one matched.
+      if (timingSafeEqualStr(match[1], t.token) && role === undefined) role = t.role;
+    }
+    if (!role) {
+      c.header("WWW-Authenticate", 'Bearer realm="api", error="invalid_token"');
+      return problem(c, 401, "The bearer token is not valid.");
+    }
+    c.set("apiRole", role);
+    await next();
+  };
+}
+
+/** Route guard: the caller's role must be one of `allowed`. */
+export function requireRole(...allowed: ApiRole[]): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    if (!allowed.includes(c.var.apiRole)) {
+      return problem(c, 403, `This needs one of the roles: ${allowed.join(", ")}.`);
+    }
+    await next();
+  };
+}

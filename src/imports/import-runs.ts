@@ -1,0 +1,94 @@
+/**
+ * Import runs: the audit trail and the state `mode=import` answers from. The protocol
+ * never waits on work: it enqueues once per (session, init, file) and reads this row.
+ */
+import { sql } from "kysely";
+import type { Selectable } from "kysely";
+import type { AppContext } from "../context.ts";
+import type { ImportRunTable } from "../../db/schema.ts";
+import { QUEUES } from "../queue.ts";
+
+export type ImportRun = Selectable<ImportRunTable>;
+
+/** pg-boss job ids are UUIDs; deriving it from the run id makes enqueueing idempotent. */
+export function jobIdForRun(runId: string): string {
+  const hex = BigInt(runId).toString(16).padStart(12, "0");
+  return `00000000-0000-4000-8000-${hex}`;
+}
+
+export interface ImportJobData {
+  runId: string;
+  requestId: string | null;
+}
+
+/**
+ * The run for this file in this session's current generation, created and enqueued on the
+ * first call. Concurrent repeats converge on the same row and the same job.
+ */
+export async function requestImport(
+  ctx: AppContext,
+  opts: { sessionId: string; generation: number; fileName: string; requestId: string | null },
+): Promise<ImportRun> {
+  await ctx.db.insertInto("import_runs").values({
+    session_id: opts.sessionId,
+    generation: opts.generation,
+    file_name: opts.fileName,
+    request_id: opts.requestId,
+    progress: "queued",
+  }).onConflict((oc) => oc.columns(["session_id", "generation", "file_name"]).doNothing())
+    .execute();
+  let run = await ctx.db.selectFrom("import_runs").selectAll()
+    .where("session_id", "=", opts.sessionId).where("generation", "=", opts.generation)
+    .where("file_name", "=", opts.fileName).executeTakeFirstOrThrow();
+  if (run.job_id === null && run.status === "queued") {
+    const jobId = jobIdForRun(run.id);
+    const data: ImportJobData = { runId: run.id, requestId: opts.requestId };
+    const { name, ...options } = QUEUES.catalogImport;
+    await ctx.boss.send(name, data, { ...options, id: jobId });
+    run = await ctx.db.updateTable("import_runs").set({ job_id: jobId })
+      .where("id", "=", run.id).returningAll().executeTakeFirstOrThrow();
+  }
+  return run;
+}
+
+/**
+ * A run whose job pg-boss has given up on (retries exhausted after crashes) would stay
+ * "running" forever: settle it from the job's state.
+ */
+export async function reconcileRun(ctx: AppContext, run: ImportRun): Promise<ImportRun> {
+  if ((run.status !== "running" && run.status !== "queued") || !run.job_id) return run;
+  const job = await ctx.boss.getJobById(QUEUES.catalogImport.name, run.job_id);
+  if (job && (job.state === "failed" || job.state === "cancelled")) {
+    return await ctx.db.updateTable("import_runs").set({
+      status: "failed",
+      error: run.error ?? `the import job ${job.state} (worker crashed or was stopped too often)`,
+      finished_at: sql`now()`,
+    }).where("id", "=", run.id).where("status", "in", ["running", "queued"])
+      .returningAll().executeTakeFirst() ?? run;
+  }
+  return run;
+}
+
+/** The run currently importing, if any (for "waiting for …" answers). */
+export async function runningRun(ctx: AppContext): Promise<ImportRun | undefined> {
+  return await ctx.db.selectFrom("import_runs").selectAll().where("status", "=", "running")
+    .orderBy("started_at").executeTakeFirst();
+}
+
+export async function getRun(ctx: AppContext, id: string): Promise<ImportRun | undefined> {
+  return await ctx.db.selectFrom("import_runs").selectAll().where("id", "=", id)
+    .executeTakeFirst();
+}
+
+/** "products: 100 created, 2 updated, 5 unchanged; offers: …" */
+export function summarizeCounts(counts: ImportRun["counts"]): string {
+  const parts: string[] = [];
+  for (const [entity, c] of Object.entries(counts)) {
+    const bits: string[] = [];
+    for (const k of ["created", "updated", "unchanged", "deactivated", "skipped"] as const) {
+      if (c[k]) bits.push(`${c[k]} ${k}`);
+    }
+    if (bits.length) parts.push(`${entity}: ${bits.join(", ")}`);
+  }
+  return parts.join("; ") || "nothing to import";
+}

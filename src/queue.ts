@@ -1,0 +1,44 @@
+/**
+ * pg-boss in the service's own database (schema `pgboss`), on the service's pool.
+ * Queue names and their policies live here so every producer and worker agrees on them.
+ */
+import { PgBoss, type Queue } from "pg-boss";
+import type pg from "pg";
+import type { Logger } from "./log.ts";
+
+export const QUEUES = {
+  /**
+   * One file of a catalog exchange. `singleton`: one active import at a time across all
+   * workers, the rest wait in order — 1C's files must not interleave. The heartbeat lets a
+   * crashed worker's job be retried within a minute instead of after the expiry.
+   */
+  catalogImport: {
+    name: "catalog-import",
+    policy: "singleton",
+    retryLimit: 3,
+    retryDelay: 5,
+    retryBackoff: true,
+    heartbeatSeconds: 30,
+    expireInSeconds: 6 * 3600,
+  },
+} as const satisfies Record<string, Queue>;
+
+export function createBoss(pool: pg.Pool, log: Logger): PgBoss {
+  const boss = new PgBoss({
+    db: {
+      executeSql: (text: string, values?: unknown[]) => pool.query(text, values as unknown[]),
+    },
+    schema: "pgboss",
+  });
+  boss.on("error", (err: Error) => log.error({ err: err.message }, "pg-boss error"));
+  return boss;
+}
+
+export async function ensureQueues(boss: PgBoss): Promise<void> {
+  for (const q of Object.values(QUEUES)) {
+    const { name, ...options } = q;
+    const existing = await boss.getQueue(name);
+    if (!existing) await boss.createQueue(name, options);
+    else await boss.updateQueue(name, options);
+  }
+}

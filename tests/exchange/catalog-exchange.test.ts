@@ -1,0 +1,322 @@
+/**
+ * The whole catalog protocol against a real Postgres and real pg-boss workers:
+ * checkauth → init → file (in parts, plain and zipped) → import polling → success, then the
+ * catalog holds exactly what the files said.
+ */
+import { assert, assertEquals, assertMatch } from "@std/assert";
+import { BlobWriter, TextReader, ZipWriter } from "@zip.js/zip.js";
+import { createHarness, type Harness } from "../helpers/harness.ts";
+import { inProcess, OneCClient } from "../helpers/onec-client.ts";
+import * as F from "../fixtures/catalog-v208.ts";
+
+const enc = new TextEncoder();
+
+async function exchange(
+  h: Harness,
+  files: [string, string][],
+  client = new OneCClient(inProcess(h.app)),
+) {
+  assertEquals((await client.checkauth()).lines[0], "success");
+  await client.init();
+  for (const [name, xml] of files) {
+    for (const a of await client.upload(name, enc.encode(xml), 700)) {
+      assertEquals(a.lines[0], "success");
+    }
+  }
+  const answers = [];
+  for (const [name] of files) answers.push(await client.importFile(name));
+  return { client, answers };
+}
+
+async function product(h: Harness, id: string) {
+  return await h.ctx.db.selectFrom("products").selectAll().where("onec_id", "=", id)
+    .executeTakeFirst();
+}
+
+Deno.test("catalog exchange", async (t) => {
+  const h = await createHarness("catalog_exchange");
+  try {
+    await t.step(
+      "checkauth refuses wrong or missing credentials and creates no session",
+      async () => {
+        const c = new OneCClient(inProcess(h.app));
+        const wrong = await c.checkauth("1c", "nope");
+        assertEquals(wrong.status, 200);
+        assertEquals(wrong.lines[0], "failure");
+        const none = await c.call({ mode: "checkauth" });
+        assertEquals(none.lines[0], "failure");
+        const n = await h.ctx.db.selectFrom("exchange_sessions").select((eb) =>
+          eb.fn.countAll().as("n")
+        )
+          .executeTakeFirstOrThrow();
+        assertEquals(Number(n.n), 0);
+      },
+    );
+
+    await t.step(
+      "checkauth answers five LF lines without BOM; later modes need the cookie",
+      async () => {
+        const c = new OneCClient(inProcess(h.app));
+        const a = await c.checkauth();
+        assertEquals(a.lines.length, 5);
+        assertEquals(a.lines[0], "success");
+        assertMatch(a.lines[3], /^sessid=[0-9a-f]{32}$/);
+        assertMatch(a.lines[4], /^timestamp=\d{10}$/);
+        assert(a.raw[0] === "s".charCodeAt(0), "no BOM");
+        assert(!new TextDecoder().decode(a.raw).includes("\r"));
+        assertMatch(a.headers.get("content-type")!, /^text\/plain; charset=utf-8/);
+        const stranger = new OneCClient(inProcess(h.app));
+        assertEquals((await stranger.call({ mode: "init" })).lines[0], "failure");
+        // sessid alone (no cookie) is enough, as newer 1C clients send it.
+        const bySessid = new OneCClient(inProcess(h.app), { sendSessid: true });
+        bySessid.sessid = c.sessid;
+        assertEquals((await bySessid.call({ mode: "init" })).lines[0], "zip=yes");
+      },
+    );
+
+    await t.step("init answers zip and file_limit", async () => {
+      const c = new OneCClient(inProcess(h.app));
+      await c.checkauth();
+      const a = await c.init();
+      assertEquals(a.lines, ["zip=yes", `file_limit=${8 * 1024 * 1024}`]);
+    });
+
+    await t.step("import.xml and offers.xml uploaded in parts import fully", async () => {
+      const { answers } = await exchange(h, [["import.xml", F.importXml()], [
+        "offers.xml",
+        F.offersXml(),
+      ]]);
+      assertEquals(answers[0].lines[0], "success", answers[0].lines.join(" | "));
+      assertMatch(answers[0].lines[1], /products: 3 created/);
+      assertEquals(answers[1].lines[0], "success", answers[1].lines.join(" | "));
+      assertMatch(answers[1].lines[1], /offers: 2 created/);
+
+      const p1 = await product(h, F.P1);
+      assertEquals(p1?.name, "Дрель ударная");
+      assertEquals(p1?.sku, "ART-1");
+      assertEquals(p1?.group_ids, [F.GROUP_CHILD]);
+      assertEquals(p1?.images, ["import_files/5f/drill.jpg"]);
+      assertEquals(p1?.manufacturer, "Bosch");
+      const prices = await h.ctx.db.selectFrom("prices").selectAll().where("offer_id", "=", F.P1)
+        .orderBy("price_type_id").execute();
+      assertEquals(prices.map((p) => [p.price_type_id, Number(p.value)]), [
+        [F.PT_RETAIL, 4990.5],
+        [F.PT_WHOLESALE, 4100],
+      ]);
+      const stocks = await h.ctx.db.selectFrom("stocks").selectAll().where("offer_id", "=", F.P1)
+        .orderBy("warehouse_id").execute();
+      assertEquals(stocks.map((s) => [s.warehouse_id, Number(s.quantity)]), [[F.WH_MAIN, 5], [
+        F.WH_SHOP,
+        2,
+      ]]);
+      const variant = await h.ctx.db.selectFrom("offers").selectAll().where(
+        "onec_id",
+        "=",
+        F.VARIANT,
+      )
+        .executeTakeFirstOrThrow();
+      assertEquals(variant.product_id, F.P2);
+      assertEquals(variant.characteristics, { "Размер": "XL", "Цвет": "Синий" });
+      const vstock = await h.ctx.db.selectFrom("stocks").selectAll().where(
+        "offer_id",
+        "=",
+        F.VARIANT,
+      ).execute();
+      assertEquals(vstock.map((s) => [s.warehouse_id, Number(s.quantity)]), [[F.WH_MAIN, 3]]);
+      const groups = await h.ctx.db.selectFrom("groups").selectAll().orderBy("onec_id").execute();
+      assertEquals(groups.map((g) => [g.onec_id, g.parent_id]), [[F.GROUP_CHILD, F.GROUP_ROOT], [
+        F.GROUP_ROOT,
+        null,
+      ]]);
+    });
+
+    await t.step("the same exchange again changes nothing and duplicates nothing", async () => {
+      const before = await product(h, F.P1);
+      const { answers } = await exchange(h, [["import.xml", F.importXml()], [
+        "offers.xml",
+        F.offersXml(),
+      ]]);
+      assertMatch(answers[0].lines[1], /products: 3 unchanged/);
+      assertMatch(answers[1].lines[1], /offers: 2 unchanged/);
+      const after = await product(h, F.P1);
+      assertEquals(after?.updated_at, before?.updated_at);
+      const n = await h.ctx.db.selectFrom("products").select((eb) => eb.fn.countAll().as("n"))
+        .executeTakeFirstOrThrow();
+      assertEquals(Number(n.n), 3);
+    });
+
+    await t.step(
+      "a partial exchange never deactivates; a full one deactivates what it lacks",
+      async () => {
+        await exchange(h, [["import.xml", F.importXml({ products: [F.P1], changesOnly: true })]]);
+        assertEquals((await product(h, F.P3))?.is_active, true);
+        const { answers } = await exchange(h, [[
+          "import.xml",
+          F.importXml({ products: [F.P1, F.P2] }),
+        ]]);
+        assertMatch(answers[0].lines[1], /products: .*1 deactivated/);
+        assertEquals((await product(h, F.P3))?.is_active, false);
+        assertEquals((await product(h, F.P1))?.is_active, true);
+        // It comes back when 1C lists it again.
+        await exchange(h, [["import.xml", F.importXml()]]);
+        assertEquals((await product(h, F.P3))?.is_active, true);
+      },
+    );
+
+    await t.step(
+      "malformed XML fails with line and column and leaves the catalog intact",
+      async () => {
+        const broken = F.importXml({ p1Name: "Сломано" }).replace("</Товары>", "</Товар>");
+        const { answers } = await exchange(h, [["import.xml", broken]]);
+        assertEquals(answers[0].lines[0], "failure");
+        assertMatch(answers[0].lines.join("\n"), /line \d+, column \d+/);
+        assertEquals((await product(h, F.P1))?.name, "Дрель ударная");
+        const run = await h.ctx.db.selectFrom("import_runs").selectAll().orderBy("id", "desc")
+          .executeTakeFirstOrThrow();
+        assertEquals(run.status, "failed");
+      },
+    );
+
+    await t.step(
+      "a zip uploaded in fragments is unpacked and its files import by name",
+      async () => {
+        const zw = new ZipWriter(new BlobWriter("application/zip"));
+        await zw.add("import.xml", new TextReader(F.importXml({ p1Name: "Дрель из архива" })));
+        await zw.add("offers.xml", new TextReader(F.offersXml({ p1Retail: "5100" })));
+        await zw.add("import_files/5f/drill.jpg", new TextReader("not really a jpeg"));
+        const zip = new Uint8Array(await (await zw.close()).arrayBuffer());
+        const c = new OneCClient(inProcess(h.app));
+        await c.checkauth();
+        await c.init();
+        for (const a of await c.upload("v8_1A2B_1.zip", zip, 300)) {
+          assertEquals(a.lines[0], "success");
+        }
+        const a1 = await c.importFile("import.xml");
+        assertEquals(a1.lines[0], "success", a1.lines.join(" | "));
+        const a2 = await c.importFile("offers.xml");
+        assertEquals(a2.lines[0], "success", a2.lines.join(" | "));
+        assertEquals((await product(h, F.P1))?.name, "Дрель из архива");
+        const price = await h.ctx.db.selectFrom("prices").select("value").where(
+          "offer_id",
+          "=",
+          F.P1,
+        )
+          .where("price_type_id", "=", F.PT_RETAIL).executeTakeFirstOrThrow();
+        assertEquals(Number(price.value), 5100);
+      },
+    );
+
+    await t.step("an offer for an unknown product is skipped and reported", async () => {
+      const { answers } = await exchange(h, [[
+        "offers.xml",
+        F.offersXml({ includeUnknown: true }),
+      ]]);
+      assertEquals(answers[0].lines[0], "success");
+      assertMatch(answers[0].lines[1], /1 skipped/);
+      assertMatch(answers[0].lines[1], /unknown-product#x/);
+    });
+
+    await t.step("unsafe file names are refused with failure", async () => {
+      const c = new OneCClient(inProcess(h.app));
+      await c.checkauth();
+      await c.init();
+      for (
+        const name of [
+          "../etc/passwd",
+          "/etc/passwd",
+          "a/../../b.xml",
+          "shell.php",
+          "a\u0000b.xml",
+          "C:\\x.xml",
+        ]
+      ) {
+        const [a] = await c.upload(name, enc.encode("<x/>"));
+        assertEquals(a.lines[0], "failure", name);
+      }
+      // 1C on Linux prefixes /tmp/: stripped, the file is kept under its own name.
+      const [ok] = await c.upload("/tmp/import_files/ab/pic.jpg", enc.encode("img"));
+      assertEquals(ok.lines[0], "success");
+      const names = await h.ctx.db.selectFrom("upload_files").select("name")
+        .where("session_id", "=", c.cookie.split("=")[1]).execute();
+      assertEquals(
+        names.map((n) => n.name),
+        ["import_files/ab/pic.jpg"],
+      );
+    });
+
+    await t.step("repeated and concurrent import calls create one run and one job", async () => {
+      const c = new OneCClient(inProcess(h.app));
+      await c.checkauth();
+      await c.init();
+      await c.upload("import.xml", enc.encode(F.importXml()));
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, () => c.call({ mode: "import", filename: "import.xml" })),
+      );
+      for (const a of answers) assert(["progress", "success"].includes(a.lines[0]));
+      const final = await c.importFile("import.xml");
+      assertEquals(final.lines[0], "success");
+      const sessionId = c.cookie.split("=")[1];
+      const runs = await h.ctx.db.selectFrom("import_runs").select("job_id").where(
+        "session_id",
+        "=",
+        sessionId,
+      ).execute();
+      assertEquals(runs.length, 1);
+      const jobs = await h.ctx.pool.query(
+        "SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'catalog-import' AND data->>'runId' = $1",
+        [String(
+          (await h.ctx.db.selectFrom("import_runs").select("id").where("session_id", "=", sessionId)
+            .executeTakeFirstOrThrow()).id,
+        )],
+      );
+      assertEquals(jobs.rows[0].n, 1);
+    });
+
+    await t.step("the get_param?type quirk and the .php-less path work", async () => {
+      const res = await h.app.request("/1c_exchange?get_param?type=catalog&mode=checkauth", {
+        headers: { Authorization: `Basic ${btoa("1c:1c-exchange")}` },
+      });
+      assertEquals((await res.text()).split("\n")[0], "success");
+    });
+
+    await t.step("unknown mode and type get failure with HTTP 200", async () => {
+      const c = new OneCClient(inProcess(h.app));
+      await c.checkauth();
+      const a = await c.call({ mode: "frobnicate" });
+      assertEquals([a.status, a.lines[0]], [200, "failure"]);
+      const b = await new OneCClient(inProcess(h.app), { type: "bogus" }).call({
+        mode: "checkauth",
+      });
+      assertEquals([b.status, b.lines[0]], [200, "failure"]);
+    });
+
+    await t.step("complete closes the session: its cookie stops working", async () => {
+      const c = new OneCClient(inProcess(h.app));
+      await c.checkauth();
+      assertEquals((await c.call({ mode: "complete" })).lines[0], "success");
+      assertEquals((await c.call({ mode: "init" })).lines[0], "failure");
+    });
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("catalog exchange over a real socket", async () => {
+  const h = await createHarness("catalog_socket");
+  const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: () => {} }, h.app.fetch);
+  try {
+    const base = `http://127.0.0.1:${server.addr.port}`;
+    const client = new OneCClient((input, init) => fetch(base + input, init), {
+      path: "/1c_exchange",
+    });
+    const { answers } = await exchange(h, [["import.xml", F.importXml()], [
+      "offers.xml",
+      F.offersXml(),
+    ]], client);
+    assertEquals(answers.map((a) => a.lines[0]), ["success", "success"]);
+    assertEquals((await product(h, F.P2))?.name, "Футболка");
+  } finally {
+    await server.shutdown();
+    await h.close();
+  }
+});

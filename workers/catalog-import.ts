@@ -1,0 +1,152 @@
+/**
+ * Queue `catalog-import`: one job per (exchange session, init, file). Unpacks the session's
+ * zips if needed, streams the file through the importer, and keeps the run row (which
+ * `mode=import` answers from) up to date.
+ *
+ * A bad file (malformed XML, refused archive, missing file) fails the run at once: retrying
+ * cannot fix it. Anything else (database gone, worker stopped) goes back to the queue and is
+ * retried with backoff; the import's single transaction makes the retry start clean.
+ */
+import { sql } from "kysely";
+import type { Job } from "pg-boss";
+import type { AppContext } from "../src/context.ts";
+import type { ImportJobData } from "../src/imports/import-runs.ts";
+import { QUEUES } from "../src/queue.ts";
+import { unpackSessionZips } from "../src/exchange/unpack.ts";
+import { baseName, UnsafeFileNameError } from "../src/exchange/filename.ts";
+import { readUpload } from "../src/exchange/uploads.ts";
+import { ZipError } from "../src/exchange/zip.ts";
+import { CmlError } from "../src/commerceml/records.ts";
+import { importStream } from "../src/catalog/import-stream.ts";
+import type { Counts } from "../src/catalog/writer.ts";
+
+/** A problem with what 1C sent, not with us: no retry. */
+export class ImportInputError extends Error {}
+
+const isInputError = (e: unknown) =>
+  e instanceof CmlError || e instanceof ZipError || e instanceof UnsafeFileNameError ||
+  e instanceof ImportInputError;
+
+export function progressLine(bytesRead: number, size: number, counts: Counts): string {
+  const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
+  const pct = size > 0 ? Math.min(100, Math.floor((bytesRead / size) * 100)) : 0;
+  const done = (k: string) => {
+    const c = counts[k];
+    return c ? c.created + c.updated + c.unchanged : 0;
+  };
+  const parts = [`read ${pct}% of ${mb(size)} MB`];
+  if (done("products")) parts.push(`${done("products")} products`);
+  if (done("offers")) parts.push(`${done("offers")} offers`);
+  if (done("groups")) parts.push(`${done("groups")} groups`);
+  return `imported ${parts.slice(1).join(", ") || "nothing yet"} (${parts[0]})`;
+}
+
+export async function handleCatalogImport(ctx: AppContext, job: Job<ImportJobData>): Promise<void> {
+  const { runId, requestId } = job.data;
+  const log = ctx.log.child({ requestId, runId, jobId: job.id });
+  const run = await ctx.db.selectFrom("import_runs").selectAll().where("id", "=", runId)
+    .executeTakeFirst();
+  if (!run) {
+    log.warn("import job for a run that no longer exists");
+    return;
+  }
+  if (run.status === "success" || run.status === "failed") return; // a repeated job: already done
+
+  await ctx.db.updateTable("import_runs").set({
+    status: "running",
+    started_at: sql`now()`,
+    attempt: sql`attempt + 1`,
+    progress: "starting",
+    counts: "{}",
+    error: null,
+  }).where("id", "=", runId).execute();
+  log.info({ file: run.file_name, attempt: job.retryCount + 1 }, "catalog import started");
+  const started = performance.now();
+
+  const setProgress = (progress: string, extra: { bytes_read?: number; counts?: Counts } = {}) =>
+    ctx.db.updateTable("import_runs").set({
+      progress,
+      ...(extra.bytes_read !== undefined ? { bytes_read: extra.bytes_read } : {}),
+      ...(extra.counts ? { counts: JSON.stringify(extra.counts) } : {}),
+    }).where("id", "=", runId).execute().then(() => {});
+
+  try {
+    if (!run.session_id) throw new ImportInputError("the run has no exchange session");
+    await unpackSessionZips(ctx, run.session_id, (m) => setProgress(m));
+    const file = await findUpload(ctx, run.session_id, run.file_name);
+    await ctx.db.updateTable("import_runs")
+      .set({ file_size: file.size, upload_file_id: file.id }).where("id", "=", runId).execute();
+
+    const client = await ctx.pool.connect();
+    let result;
+    try {
+      result = await importStream({
+        client,
+        source: readUpload(ctx.pool, file.id),
+        runId,
+        batchSize: ctx.config.import.batchSize,
+        signal: job.signal,
+        splitPackage: /___|\//.test(file.name),
+        onProgress: (p) =>
+          setProgress(progressLine(p.bytesRead, Number(file.size), p.counts), {
+            bytes_read: p.bytesRead,
+            counts: p.counts,
+          }),
+      });
+    } finally {
+      client.release();
+    }
+    const seconds = (performance.now() - started) / 1000;
+    await ctx.db.updateTable("import_runs").set({
+      status: "success",
+      kind: result.kind,
+      full_exchange: result.fullExchange,
+      counts: JSON.stringify(result.counts),
+      errors: JSON.stringify(result.warnings),
+      progress: `done in ${seconds.toFixed(1)} s`,
+      bytes_read: file.size,
+      finished_at: sql`now()`,
+    }).where("id", "=", runId).execute();
+    log.info({ kind: result.kind, counts: result.counts, seconds }, "catalog import finished");
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    const lastAttempt = job.retryCount >= QUEUES.catalogImport.retryLimit;
+    if (isInputError(e) || lastAttempt) {
+      await ctx.db.updateTable("import_runs").set({
+        status: "failed",
+        error: message,
+        progress: "failed",
+        finished_at: sql`now()`,
+      }).where("id", "=", runId).execute();
+      log.warn({ err: message }, "catalog import failed");
+      if (isInputError(e)) return; // settled: the job completes, no retry
+      throw e;
+    }
+    await ctx.db.updateTable("import_runs").set({
+      status: "queued",
+      progress: `will retry after: ${message}`,
+    }).where("id", "=", runId).execute().catch(() => {});
+    log.warn({ err: message }, "catalog import interrupted; will retry");
+    throw e;
+  }
+}
+
+/**
+ * The upload 1C means by `filename`. 1C names the XML inside its zip (`import0_1.xml`), which
+ * we store at its path in the archive; a bare name also matches a file in a sub-folder when
+ * exactly one has that name.
+ */
+async function findUpload(ctx: AppContext, sessionId: string, name: string) {
+  const files = await ctx.db.selectFrom("upload_files").select(["id", "name", "size"])
+    .where("session_id", "=", sessionId).execute();
+  const exact = files.find((f) => f.name === name);
+  if (exact) return exact;
+  const byBase = files.filter((f) => baseName(f.name) === name);
+  if (byBase.length === 1) return byBase[0];
+  if (byBase.length > 1) {
+    throw new ImportInputError(
+      `${name} is ambiguous: ${byBase.map((f) => f.name).join(", ")} (send the path)`,
+    );
+  }
+  throw new ImportInputError(`file ${name} was not uploaded in this session`);
+}

@@ -1,0 +1,22 @@
+/**
+ * Starts every queue's worker in this process. Returns a stop function that stops fetching
+ * new jobs (running ones finish or go back to the queue through pg-boss's graceful stop).
+ */
+import type { AppContext } from "../src/context.ts";
+import { QUEUES } from "../src/queue.ts";
+import type { ImportJobData } from "../src/imports/import-runs.ts";
+import { handleCatalogImport } from "./catalog-import.ts";
+
+export async function startWorkers(ctx: AppContext): Promise<() => Promise<void>> {
+  const name = QUEUES.catalogImport.name;
+  const id = await ctx.boss.work<ImportJobData>(
+    name,
+    { batchSize: 1, pollingIntervalSeconds: 0.5 },
+    async (jobs) => {
+      for (const job of jobs) await handleCatalogImport(ctx, job);
+    },
+  );
+  return async () => {
+    await ctx.boss.offWork(name, { id, wait: true });
+  };
+}
