@@ -36,8 +36,14 @@ export async function startEmbeddedPostgres(
     await createDatabase(`${base}/postgres`, opts.database);
     return { url, stop: () => Promise.resolve() };
   }
+  const dir = await Deno.realPath(".").then((cwd) =>
+    opts.dir.startsWith("/") ? opts.dir : `${cwd}/${opts.dir}`
+  );
   const server = new EmbeddedPostgres({
-    databaseDir: opts.dir,
+    databaseDir: dir,
+    // Postgres refuses to run as root; as root the package runs it as user `postgres`
+    // (created if missing) and gives it the data directory.
+    createPostgresUser: Deno.uid() === 0,
     user: "postgres",
     password: PASSWORD,
     port: opts.port,
@@ -47,7 +53,7 @@ export async function startEmbeddedPostgres(
   });
   let initialised = false;
   try {
-    initialised = (await Deno.stat(`${opts.dir}/PG_VERSION`)).isFile;
+    initialised = (await Deno.stat(`${dir}/PG_VERSION`)).isFile;
   } catch { /* first run */ }
   if (!initialised) await server.initialise();
   await server.start();

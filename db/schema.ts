@@ -4,7 +4,9 @@
  */
 import type { ColumnType, Generated, JSONColumnType } from "kysely";
 
-type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+/** A timestamp column with a database default: optional on insert. */
+type DefaultTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type Numeric = ColumnType<string, string | number, string | number>;
 type BigIntCol = ColumnType<string, string | number | bigint, string | number | bigint>;
 
@@ -15,8 +17,8 @@ export interface ExchangeSessionTable {
   token: string;
   type: string;
   client_ip: string | null;
-  created_at: Generated<Timestamp>;
-  last_seen_at: Generated<Timestamp>;
+  created_at: DefaultTimestamp;
+  last_seen_at: DefaultTimestamp;
   expires_at: Timestamp;
   closed_at: Timestamp | null;
   /** checkauth's `timestamp=` line; 1C gives it back with mode=deactivate. */
@@ -36,8 +38,8 @@ export interface UploadFileTable {
   origin: Generated<string>;
   /** For an uploaded .zip: when its entries were unpacked into sibling files. */
   unpacked_at: Timestamp | null;
-  created_at: Generated<Timestamp>;
-  updated_at: Generated<Timestamp>;
+  created_at: DefaultTimestamp;
+  updated_at: DefaultTimestamp;
 }
 
 export interface UploadChunkTable {
@@ -68,7 +70,7 @@ export interface ImportRunTable {
   request_id: string | null;
   job_id: string | null;
   attempt: Generated<number>;
-  created_at: Generated<Timestamp>;
+  created_at: DefaultTimestamp;
   started_at: Timestamp | null;
   finished_at: Timestamp | null;
 }
@@ -96,8 +98,8 @@ export interface GroupTable {
   position: Generated<number>;
   is_active: Generated<boolean>;
   hash: string | null;
-  created_at: Generated<Timestamp>;
-  updated_at: Generated<Timestamp>;
+  created_at: DefaultTimestamp;
+  updated_at: DefaultTimestamp;
 }
 
 export interface PropertyTable {
@@ -106,7 +108,7 @@ export interface PropertyTable {
   value_type: string | null;
   for_offers: Generated<boolean>;
   hash: string | null;
-  updated_at: Generated<Timestamp>;
+  updated_at: DefaultTimestamp;
 }
 
 export interface PropertyValueTable {
@@ -119,13 +121,13 @@ export interface PriceTypeTable {
   onec_id: string;
   name: string;
   currency: string | null;
-  updated_at: Generated<Timestamp>;
+  updated_at: DefaultTimestamp;
 }
 
 export interface WarehouseTable {
   onec_id: string;
   name: string;
-  updated_at: Generated<Timestamp>;
+  updated_at: DefaultTimestamp;
 }
 
 export interface UnitTable {
@@ -173,8 +175,8 @@ export interface ProductTable {
   /** Deleted in 1C (Статус="Удален" / ПометкаУдаления): inactive and stays so until 1C revives it. */
   deleted: Generated<boolean>;
   hash: string;
-  created_at: Generated<Timestamp>;
-  updated_at: Generated<Timestamp>;
+  created_at: DefaultTimestamp;
+  updated_at: DefaultTimestamp;
 }
 
 export interface OfferTable {
@@ -191,8 +193,8 @@ export interface OfferTable {
   quantity: Numeric | null;
   is_active: Generated<boolean>;
   hash: string;
-  created_at: Generated<Timestamp>;
-  updated_at: Generated<Timestamp>;
+  created_at: DefaultTimestamp;
+  updated_at: DefaultTimestamp;
 }
 
 export interface PriceTable {
@@ -201,14 +203,14 @@ export interface PriceTable {
   value: Numeric;
   currency: string | null;
   unit: string | null;
-  updated_at: Generated<Timestamp>;
+  updated_at: DefaultTimestamp;
 }
 
 export interface StockTable {
   offer_id: string;
   warehouse_id: string;
   quantity: Numeric;
-  updated_at: Generated<Timestamp>;
+  updated_at: DefaultTimestamp;
 }
 
 export interface Database {

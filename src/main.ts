@@ -4,14 +4,10 @@
  */
 import { ConfigError, loadConfig } from "./config.ts";
 import { createLogger, maskUrl } from "./log.ts";
-import { createDb, createPool } from "../db/pool.ts";
-import { migrateToLatest } from "../db/migrate.ts";
 import { startEmbeddedPostgres } from "../db/embedded.ts";
-import { createBoss, ensureQueues } from "./queue.ts";
+import { openContext } from "./bootstrap.ts";
 import { createApp } from "./app.ts";
-import type { AppContext } from "./context.ts";
 import { startWorkers } from "../workers/index.ts";
-import type { Kysely } from "kysely";
 
 let config;
 try {
@@ -42,21 +38,7 @@ if (!databaseUrl) {
   );
 }
 
-const pool = createPool(databaseUrl, config.role === "web" ? 10 : 12);
-const db = createDb(pool);
-await migrateToLatest(db as unknown as Kysely<unknown>);
-const boss = createBoss(pool, log);
-const ctx: AppContext = {
-  config,
-  pool,
-  db,
-  boss,
-  log,
-  state: { queueStarted: false, shuttingDown: false },
-};
-await boss.start();
-await ensureQueues(boss);
-ctx.state.queueStarted = true;
+const ctx = await openContext(config, log, databaseUrl, config.role === "web" ? 10 : 12);
 
 if (config.role !== "web") await startWorkers(ctx);
 
@@ -83,8 +65,7 @@ async function shutdown(signal: string) {
   // Running jobs get 20 s to finish; then pg-boss fails them (to be retried) and aborts their
   // signal, the import's transaction rolls back, and the next worker starts it again clean.
   // Nothing is lost or half-applied. (Fly's kill_timeout is 60 s.)
-  await boss.stop({ graceful: true, timeout: 20_000 });
-  await db.destroy();
+  await ctx.close(20_000);
   await stopEmbedded();
   log.info("stopped");
   Deno.exit(0);

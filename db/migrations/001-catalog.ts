@@ -74,14 +74,15 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     CREATE UNIQUE INDEX import_runs_session_file ON import_runs (session_id, generation, file_name);
     CREATE INDEX import_runs_created ON import_runs (created_at DESC, id DESC);
 
-    -- Products a run saw; what a full exchange did not see is deactivated. Unlogged: it is
-    -- rebuilt by re-running the import, and it is written once per product.
+    -- What a run saw; after a full exchange, what it did not see is deactivated. Unlogged
+    -- and without a unique key: it is written once per product on the hot path and read once,
+    -- by one set-based anti-join. Pruned with the runs it belongs to.
     CREATE UNLOGGED TABLE import_seen (
       run_id bigint NOT NULL,
       kind "char" NOT NULL, -- g group, p product, o offer
-      onec_id text NOT NULL,
-      PRIMARY KEY (run_id, kind, onec_id)
+      onec_id text NOT NULL
     );
+    CREATE INDEX import_seen_run ON import_seen (run_id);
 
     CREATE TABLE groups (
       onec_id text PRIMARY KEY,

@@ -116,8 +116,14 @@ export async function importStream(opts: ImportOptions): Promise<ImportResult> {
           sections.add(rec.section);
           schemaVersion ??= rec.schemaVersion;
           if (rec.changesOnly !== null) full[rec.section] = !rec.changesOnly;
-          // Seen-tracking costs a row per product: only a full section needs it.
-          writer.trackSeen(rec.changesOnly === false && runId !== null ? runId : null);
+          // Seen-tracking costs a row per product: only a full catalog or offers section needs
+          // it. Classifier groups (few) are always tracked: in 2.x the classifier comes before
+          // the Каталог that says whether the file is full.
+          if (rec.section === "catalog" || rec.section === "offers") {
+            writer.trackSeen(rec.changesOnly === false && runId !== null ? runId : null);
+          } else if (rec.section === "classifier") {
+            writer.trackSeen(runId);
+          }
           continue;
         }
         if (rec.type !== pending.type || pending.items.length >= opts.batchSize) await flush();

@@ -116,6 +116,21 @@ function baseQuery(db: Db, filter: ProductFilter) {
 
 const changedAt = sql`GREATEST(p.updated_at, t.at)`;
 
+/** What the view needs; requisites, tax rates and hashes stay in the database. */
+const PRODUCT_COLUMNS = [
+  "p.onec_id",
+  "p.sku",
+  "p.barcode",
+  "p.name",
+  "p.description",
+  "p.group_ids",
+  "p.manufacturer",
+  "p.images",
+  "p.property_values",
+  "p.is_active",
+  "p.updated_at",
+] as const;
+
 export async function listProducts(
   db: Db,
   filter: ProductFilter,
@@ -123,23 +138,26 @@ export async function listProducts(
   cursor?: ProductCursor,
 ): Promise<ProductPage> {
   const base = baseQuery(db, filter);
-  const total = base.select((eb) => eb.fn.countAll<string>().as("n")).executeTakeFirstOrThrow();
 
-  let rows: (ProductRow & { changed_at?: string })[];
+  let page: Promise<(ProductRow & { changed_at?: string })[]>;
   if (filter.updatedSince !== undefined) {
-    let q = base.selectAll("p").select(isoMicros(changedAt).as("changed_at"))
+    let q = base.select(PRODUCT_COLUMNS).select(isoMicros(changedAt).as("changed_at"))
       .orderBy(changedAt).orderBy("p.onec_id").limit(limit + 1);
     if (cursor && "at" in cursor) {
       q = q.where(
         sql<boolean>`(${changedAt}, p.onec_id) > (${cursor.at}::timestamptz, ${cursor.id})`,
       );
     }
-    rows = await q.execute();
+    page = q.execute();
   } else {
-    let q = base.selectAll("p").orderBy("p.onec_id").limit(limit + 1);
+    let q = base.select(PRODUCT_COLUMNS).orderBy("p.onec_id").limit(limit + 1);
     if (cursor) q = q.where("p.onec_id", ">", cursor.id);
-    rows = await q.execute();
+    page = q.execute();
   }
+  const [rows, count] = await Promise.all([
+    page,
+    base.select((eb) => eb.fn.countAll<string>().as("n")).executeTakeFirstOrThrow(),
+  ]);
 
   const more = rows.length > limit;
   const pageRows = more ? rows.slice(0, limit) : rows;
@@ -150,12 +168,12 @@ export async function listProducts(
       ? { at: last.changed_at, id: last.onec_id }
       : { id: last.onec_id };
   }
-  return { items: await assemble(db, pageRows), next, total: Number((await total).n) };
+  return { items: await assemble(db, pageRows), next, total: Number(count.n) };
 }
 
 export async function getProduct(db: Db, onecId: string): Promise<ProductView | undefined> {
-  const row = await db.selectFrom("products").selectAll().where("onec_id", "=", onecId)
-    .executeTakeFirst();
+  const row = await db.selectFrom("products as p").select(PRODUCT_COLUMNS)
+    .where("p.onec_id", "=", onecId).executeTakeFirst();
   if (!row) return undefined;
   const [product] = await assemble(db, [row]);
   return product;

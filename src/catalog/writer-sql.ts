@@ -14,7 +14,6 @@ WITH input AS (
 ), seen AS (
   INSERT INTO import_seen (run_id, kind, onec_id)
   SELECT $7::bigint, 'g', onec_id FROM input WHERE $7::bigint IS NOT NULL
-  ON CONFLICT DO NOTHING
 ), up AS (
   INSERT INTO groups AS g (onec_id, parent_id, name, position, is_active, hash)
   SELECT onec_id, parent_id, name, position, NOT deleted, hash FROM input
@@ -94,7 +93,6 @@ WITH input AS (
 ), seen AS (
   INSERT INTO import_seen (run_id, kind, onec_id)
   SELECT $17::bigint, 'p', onec_id FROM input WHERE $17::bigint IS NOT NULL
-  ON CONFLICT DO NOTHING
 ), up AS (
   INSERT INTO products AS p (onec_id, sku, barcode, name, description, group_ids, manufacturer,
     images, property_values, requisites, tax_rates, characteristics, base_unit, version,
@@ -142,7 +140,6 @@ WITH input AS (
 ), seen AS (
   INSERT INTO import_seen (run_id, kind, onec_id)
   SELECT $10::bigint, 'o', onec_id FROM input WHERE $10::bigint IS NOT NULL
-  ON CONFLICT DO NOTHING
 ), up AS (
   INSERT INTO offers AS o (onec_id, product_id, name, sku, barcode, characteristics, quantity,
     is_active, hash)

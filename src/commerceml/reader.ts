@@ -621,8 +621,6 @@ export class CommerceMLReader {
   // Document / section state
   #schemaVersion: string | null = null;
   #pendingHeader: SectionHeader | null = null;
-  /** The last header emitted for the open section (to update it if СодержитТолькоИзменения comes late). */
-  #openHeader: SectionHeader | null = null;
 
   // Классификатор state
   #group: GroupFrame | null = null;
@@ -764,7 +762,6 @@ export class CommerceMLReader {
   #flushHeader(): void {
     const h = this.#pendingHeader!;
     this.#pendingHeader = null;
-    this.#openHeader = h;
     this.#out.push({
       type: "header",
       schemaVersion: this.#schemaVersion,
@@ -775,7 +772,6 @@ export class CommerceMLReader {
 
   /** A section opened: emit its header now, or once we know СодержитТолькоИзменения. */
   #openSection(section: HeaderRecord["section"], tag: SaxesTagPlain, deferrable: boolean): void {
-    this.#openHeader = null;
     const attr = tag.attributes["СодержитТолькоИзменения"];
     const header: SectionHeader = {
       section,
@@ -857,6 +853,10 @@ export class CommerceMLReader {
         return;
       case X_OFFER:
         this.#resetItem("Предложение");
+        return;
+      case X_ITEM_BASE_UNIT:
+        // УТ 11 sends only attributes: <БазоваяЕдиница Код="796 " НаименованиеПолное="Штука" …>
+        this.#baseUnit = tag.attributes["Код"]?.trim() || null;
         return;
       case X_PVALUE:
         this.#id = "";
@@ -1010,7 +1010,8 @@ export class CommerceMLReader {
         return;
       case X_ITEM_BASE_UNIT:
         // 2.x: <БазоваяЕдиница Код="796" …>шт</БазоваяЕдиница>; 3.x: <БазоваяЕдиница>796 </…>.
-        this.#baseUnit = orNull(value);
+        // The text wins; without text the Код attribute read at the open tag stays.
+        if (value !== "") this.#baseUnit = value;
         return;
       case X_ITEM_IMAGE:
         if (value !== "") (this.#images ??= []).push(value);
@@ -1219,28 +1220,23 @@ export class CommerceMLReader {
       case X_CATALOG:
       case X_PACKAGE:
         if (this.#pendingHeader !== null) this.#flushHeader();
-        this.#openHeader = null;
         return;
     }
   }
 
   /**
-   * <СодержитТолькоИзменения> as a child element. 2.03 files put it *after* Товары:
+   * <СодержитТолькоИзменения> as a child element. When it comes before the section's records the
+   * header waits for it. 2.03 files put it *after* the records:
    *   <Каталог>…<Товары>…</Товары><СодержитТолькоИзменения>false</СодержитТолькоИзменения></Каталог>
-   * If the header already went out, a second header for the same section carries the value.
+   * By then the header went out with changesOnly = null and the records were written under it;
+   * announcing "full" afterwards would make a consumer deactivate everything it did not track
+   * as seen, so a late value is ignored (null = never deactivate by absence).
    */
   #changesOnlyElement(flag: boolean | null): void {
     const pending = this.#pendingHeader;
-    if (pending !== null) {
-      pending.changesOnly = flag;
-      this.#flushHeader();
-      return;
-    }
-    const open = this.#openHeader;
-    if (open !== null && open.changesOnly !== flag && flag !== null) {
-      this.#pendingHeader = { section: open.section, changesOnly: flag };
-      this.#flushHeader();
-    }
+    if (pending === null) return;
+    pending.changesOnly = flag;
+    this.#flushHeader();
   }
 
   #closePrice(): void {

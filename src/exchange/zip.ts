@@ -88,14 +88,18 @@ const METHOD_DEFLATE = 8;
 // the request path. With workers off, inflating runs on the native DecompressionStream.
 configure({ useWebWorkers: false, useCompressionStream: true, chunkSize: INFLATE_CHUNK_SIZE });
 
-/** Validates the whole archive and lists it; nothing is extracted. */
+/**
+ * Validates the whole archive and lists it; nothing is extracted. The parsed directory is kept
+ * for this source object, so `readZipEntry` calls that follow with the same source and limits
+ * do not read and check the central directory again.
+ */
 export async function listZip(src: RandomAccessSource, limits: ZipLimits): Promise<ZipEntryInfo[]> {
-  return [...(await openZip(src, limits)).entries];
+  return [...(await openCached(src, limits)).entries];
 }
 
 /**
- * Validates the archive, then streams one entry. Each call re-reads the central directory:
- * callers extracting several entries should use {@link openZip} once.
+ * Streams one entry after validating the whole archive (once per source object, see
+ * {@link listZip}). Reads through one source object share the archive's `maxTotalBytes`.
  */
 export function readZipEntry(
   src: RandomAccessSource,
@@ -104,10 +108,35 @@ export function readZipEntry(
 ): AsyncIterable<Uint8Array> {
   return {
     async *[Symbol.asyncIterator]() {
-      const archive = await openZip(src, limits);
+      const archive = await openCached(src, limits);
       yield* archive.read(entryName);
     },
   };
+}
+
+/**
+ * Callers list an archive, then read its entries one by one with the same source; without this,
+ * each read would fetch and re-validate the central directory (10k images → 10k directory reads).
+ * Keyed weakly by the source object: a new upload gets a new source and a fresh parse.
+ */
+const opened = new WeakMap<
+  RandomAccessSource,
+  { limits: ZipLimits; archive: Promise<ZipArchive> }
+>();
+
+function openCached(src: RandomAccessSource, limits: ZipLimits): Promise<ZipArchive> {
+  const hit = opened.get(src);
+  if (
+    hit && hit.limits.maxTotalBytes === limits.maxTotalBytes &&
+    hit.limits.maxRatio === limits.maxRatio && hit.limits.maxEntries === limits.maxEntries
+  ) {
+    return hit.archive;
+  }
+  const archive = openZip(src, limits);
+  // The rejection is still delivered to every caller; this only keeps the cached copy quiet.
+  archive.catch(() => {});
+  opened.set(src, { limits: { ...limits }, archive });
+  return archive;
 }
 
 /** Validates the whole archive and returns its listing plus a reader for its entries. */
@@ -186,7 +215,12 @@ function checkEntry(entry: Entry, limits: ZipLimits): ZipEntryInfo {
     name = normalizeExchangePath(entry.filename);
   } catch (error) {
     if (error instanceof UnsafeFileNameError) {
-      throw new ZipError(error.message, entry.filename, { cause: error });
+      // Our message already names the entry; keep just the rule that was broken.
+      const prefix = `unsafe file name ${JSON.stringify(error.fileName)}: `;
+      const reason = error.message.startsWith(prefix)
+        ? error.message.slice(prefix.length)
+        : error.message;
+      throw new ZipError(`unsafe name: ${reason}`, entry.filename, { cause: error });
     }
     throw error;
   }

@@ -6,7 +6,7 @@
 import { assert, assertEquals, assertMatch } from "@std/assert";
 import { BlobWriter, TextReader, ZipWriter } from "@zip.js/zip.js";
 import { createHarness, type Harness } from "../helpers/harness.ts";
-import { inProcess, OneCClient } from "../helpers/onec-client.ts";
+import { inProcess, OneCClient } from "../../src/onec/exchange-client.ts";
 import * as F from "../fixtures/catalog-v208.ts";
 
 const enc = new TextEncoder();

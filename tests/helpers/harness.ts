@@ -5,17 +5,13 @@
  */
 import pg from "pg";
 import { type Config, loadConfig } from "../../src/config.ts";
-import { createDb, createPool } from "../../db/pool.ts";
-import { migrateToLatest } from "../../db/migrate.ts";
-import { createBoss, ensureQueues } from "../../src/queue.ts";
 import { createLogger, type Logger } from "../../src/log.ts";
-import type { AppContext } from "../../src/context.ts";
+import { openContext, type OpenedContext } from "../../src/bootstrap.ts";
 import { createApp } from "../../src/app.ts";
 import { createDatabase } from "../../db/embedded.ts";
-import type { Kysely } from "kysely";
 
 export interface Harness {
-  ctx: AppContext;
+  ctx: OpenedContext;
   app: ReturnType<typeof createApp>;
   url: string;
   /** Captured log lines (JSON strings) for assertions about what was logged. */
@@ -71,20 +67,7 @@ export async function createHarness(
   const config: Config = loadConfig({ ...opts.env, DATABASE_URL: url, LOG_LEVEL: "debug" });
   const logLines: string[] = [];
   const log: Logger = createLogger("debug", new CaptureStream(logLines));
-  const pool = createPool(url, 8);
-  const db = createDb(pool);
-  await migrateToLatest(db as unknown as Kysely<unknown>);
-  const boss = createBoss(pool, log);
-  await boss.start();
-  await ensureQueues(boss);
-  const ctx: AppContext = {
-    config,
-    pool,
-    db,
-    boss,
-    log,
-    state: { queueStarted: true, shuttingDown: false },
-  };
+  const ctx = await openContext(config, log, url, 8);
   const stops: (() => Promise<void>)[] = [];
   if (opts.workers !== false) {
     const { startWorkers } = await import("../../workers/index.ts");
@@ -98,8 +81,7 @@ export async function createHarness(
     logLines,
     async close() {
       for (const s of stops) await s();
-      await boss.stop({ graceful: true, timeout: 5000 });
-      await db.destroy();
+      await ctx.close(5000);
       await dropTestDatabase(url);
     },
   };

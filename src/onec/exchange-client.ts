@@ -1,7 +1,8 @@
 /**
- * Plays 1C's side of the catalog exchange against our app, the way 1C does it: Basic auth
- * on checkauth, the cookie from the answer's lines 2–3 on every later call, files cut at
- * file_limit, `import` repeated while the answer is `progress`.
+ * Plays 1C's side of the exchange against a site, the way 1C does it: Basic auth on
+ * checkauth, the cookie from the answer's lines 2–3 on every later call, files cut at
+ * file_limit, `import` repeated while the answer is `progress`. Used by the tests, the
+ * benchmark and the demo loader.
  */
 export type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
 
@@ -81,6 +82,30 @@ export class OneCClient {
       if (bytes.length === 0) break;
     }
     return answers;
+  }
+
+  /** Uploads a file from disk without reading it whole: one file_limit-sized POST at a time. */
+  async uploadFile(filename: string, path: string, partSize = this.fileLimit): Promise<number> {
+    using file = await Deno.open(path);
+    const buf = new Uint8Array(partSize);
+    let total = 0;
+    while (true) {
+      let filled = 0;
+      while (filled < partSize) {
+        const n = await file.read(buf.subarray(filled));
+        if (n === null) break;
+        filled += n;
+      }
+      if (filled === 0 && total > 0) break;
+      const a = await this.call({ mode: "file", filename }, {
+        method: "POST",
+        body: buf.slice(0, filled),
+      });
+      if (a.lines[0] !== "success") throw new Error(`upload ${filename}: ${a.lines.join(" | ")}`);
+      total += filled;
+      if (filled < partSize) break;
+    }
+    return total;
   }
 
   /** Repeats mode=import while the answer is progress; returns the final answer. */

@@ -1,0 +1,198 @@
+/**
+ * `deno task bench [--products N] [--zip] [--keep]`: generates a catalog (default 100k
+ * products with variants, 3 price types, 4 warehouses), pushes it through the real protocol
+ * over a real socket into a fresh database, and prints upload MB/s, products/s, seconds, peak
+ * RSS — against a bare streaming parse of the same bytes. Then it sends the same files again
+ * (an unchanged re-import) and prints that too.
+ *
+ * Peak RSS is the whole process: HTTP server, import worker, parser thread and the client.
+ */
+import { parseArgs } from "node:util";
+import { generateCatalog } from "../commerceml/generator.ts";
+import { bareParse } from "../commerceml/bare-parse.ts";
+import { loadConfig } from "../config.ts";
+import { createLogger } from "../log.ts";
+import { openContext } from "../bootstrap.ts";
+import { createApp } from "../app.ts";
+import { startWorkers } from "../../workers/index.ts";
+import { startEmbeddedPostgres } from "../../db/embedded.ts";
+import { OneCClient } from "../onec/exchange-client.ts";
+import pg from "pg";
+
+const { values: args } = parseArgs({
+  args: Deno.args,
+  options: {
+    products: { type: "string", default: "100000" },
+    keep: { type: "boolean", default: false },
+  },
+});
+const products = Number(args.products);
+
+// --- memory sampling --------------------------------------------------------------------
+let peakRss = 0;
+const sampleRss = () => (peakRss = Math.max(peakRss, Deno.memoryUsage().rss));
+const sampler = setInterval(sampleRss, 50);
+const resetPeak = () => {
+  peakRss = Deno.memoryUsage().rss;
+};
+const mb = (b: number) => b / 1024 / 1024;
+
+// --- 1. generate -------------------------------------------------------------------------
+const dir = await Deno.makeTempDir({ prefix: "onec-bench-" });
+const files: [string, string][] = [["import.xml", `${dir}/import.xml`], [
+  "offers.xml",
+  `${dir}/offers.xml`,
+]];
+console.log(`generating ${products} products in ${dir} …`);
+const cat = generateCatalog({ products });
+await cat.importXml.pipeTo((await Deno.create(files[0][1])).writable);
+await cat.offersXml.pipeTo((await Deno.create(files[1][1])).writable);
+const sizes = await Promise.all(files.map(async ([, p]) => (await Deno.stat(p)).size));
+const totalBytes = sizes[0] + sizes[1];
+console.log(
+  `import.xml ${mb(sizes[0]).toFixed(1)} MB, offers.xml ${mb(sizes[1]).toFixed(1)} MB; expected`,
+  cat.expected,
+);
+
+// --- 2. bare parse baseline ------------------------------------------------------------------
+async function* readFile(path: string): AsyncIterable<Uint8Array> {
+  using f = await Deno.open(path);
+  const buf = new Uint8Array(64 * 1024);
+  while (true) {
+    const n = await f.read(buf);
+    if (n === null) return;
+    yield buf.slice(0, n);
+  }
+}
+resetPeak();
+let t = performance.now();
+let elements = 0;
+for (const [, p] of files) elements += (await bareParse(readFile(p))).elements;
+const bareSeconds = (performance.now() - t) / 1000;
+const bareRss = peakRss;
+console.log(
+  `bare parse: ${bareSeconds.toFixed(2)} s (${elements} elements), peak RSS ${
+    mb(bareRss).toFixed(0)
+  } MB`,
+);
+
+// --- 3. the service ----------------------------------------------------------------------
+let baseUrl = Deno.env.get("DATABASE_URL");
+let stopPg = () => Promise.resolve();
+if (!baseUrl) {
+  const e = await startEmbeddedPostgres({
+    dir: ".data/bench-pg",
+    port: 54328,
+    database: "postgres",
+  });
+  baseUrl = e.url;
+  stopPg = e.stop;
+}
+const dbName = `bench_${Date.now()}`;
+const admin = new pg.Client({ connectionString: baseUrl });
+await admin.connect();
+await admin.query(`CREATE DATABASE ${dbName}`);
+const dbUrl = new URL(baseUrl);
+dbUrl.pathname = `/${dbName}`;
+
+const config = loadConfig({
+  DATABASE_URL: dbUrl.toString(),
+  LOG_LEVEL: "warn",
+  EXCHANGE_ZIP: "no",
+});
+const log = createLogger("warn");
+const ctx = await openContext(config, log, dbUrl.toString(), 12);
+await startWorkers(ctx);
+const server = Deno.serve(
+  { port: 0, hostname: "127.0.0.1", onListen: () => {} },
+  createApp(ctx).fetch,
+);
+const site = `http://127.0.0.1:${server.addr.port}`;
+
+interface Pass {
+  upload: number;
+  imports: number[];
+  total: number;
+  rss: number;
+  answers: string[];
+}
+
+async function exchange(): Promise<Pass> {
+  resetPeak();
+  const client = new OneCClient((input, init) => fetch(site + input, init));
+  const t0 = performance.now();
+  await client.checkauth();
+  await client.init();
+  for (const [name, path] of files) await client.uploadFile(name, path);
+  const upload = (performance.now() - t0) / 1000;
+  const imports: number[] = [];
+  const answers: string[] = [];
+  for (const [name] of files) {
+    const t1 = performance.now();
+    const a = await client.importFile(name, 1_000_000, 100);
+    imports.push((performance.now() - t1) / 1000);
+    answers.push(a.lines.join(" | "));
+    if (a.lines[0] !== "success") throw new Error(`${name}: ${a.lines.join(" | ")}`);
+  }
+  return { upload, imports, total: (performance.now() - t0) / 1000, rss: peakRss, answers };
+}
+
+function report(label: string, p: Pass) {
+  const imp = p.imports[0] + p.imports[1];
+  console.log(`\n${label}`);
+  for (const a of p.answers) console.log(`  1C saw: ${a.slice(0, 200)}`);
+  console.log(
+    `  upload            ${p.upload.toFixed(2)} s  (${
+      (mb(totalBytes) / p.upload).toFixed(0)
+    } MB/s)`,
+  );
+  console.log(
+    `  import.xml        ${p.imports[0].toFixed(2)} s  (${
+      (products / p.imports[0]).toFixed(0)
+    } products/s)`,
+  );
+  console.log(
+    `  offers.xml        ${p.imports[1].toFixed(2)} s  (${
+      (cat.expected.offers / p.imports[1]).toFixed(0)
+    } offers/s)`,
+  );
+  console.log(
+    `  imports together  ${imp.toFixed(2)} s  = ${(imp / bareSeconds).toFixed(2)}× bare parse`,
+  );
+  console.log(
+    `  end to end        ${p.total.toFixed(2)} s  = ${
+      (p.total / bareSeconds).toFixed(2)
+    }× bare parse, ${(products / p.total).toFixed(0)} products/s`,
+  );
+  console.log(`  peak RSS          ${mb(p.rss).toFixed(0)} MB`);
+}
+
+try {
+  const first = await exchange();
+  report("first import (through the protocol, over a socket)", first);
+  const counts = await ctx.pool.query(
+    `SELECT (SELECT count(*) FROM products)::int AS products, (SELECT count(*) FROM offers)::int AS offers,
+            (SELECT count(*) FROM prices)::int AS prices, (SELECT count(*) FROM stocks)::int AS stocks`,
+  );
+  console.log("  rows:", counts.rows[0]);
+  const again = await exchange();
+  report("re-import of the same files (nothing changed)", again);
+  const fi = first.imports[0] + first.imports[1];
+  const ai = again.imports[0] + again.imports[1];
+  console.log(
+    `\nre-import speed-up: imports ${(fi / ai).toFixed(2)}×, end to end ${
+      (first.total / again.total).toFixed(2)
+    }×`,
+  );
+  console.log(
+    `machine: ${navigator.hardwareConcurrency} cores, ${Deno.build.os}/${Deno.build.arch}, Deno ${Deno.version.deno}`,
+  );
+} finally {
+  clearInterval(sampler);
+  await server.shutdown();
+  await ctx.close(5000);
+  if (!args.keep) await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+  await admin.end();
+  await stopPg();
+  await Deno.remove(dir, { recursive: true });
+}
