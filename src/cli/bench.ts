@@ -65,7 +65,7 @@ async function* readFile(path: string): AsyncIterable<Uint8Array> {
   }
 }
 resetPeak();
-let t = performance.now();
+const t = performance.now();
 let elements = 0;
 for (const [, p] of files) elements += (await bareParse(readFile(p))).elements;
 const bareSeconds = (performance.now() - t) / 1000;
