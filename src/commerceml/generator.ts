@@ -1,5 +1,5 @@
 /**
- * Synthetic CommerceML 2.08 catalogs shaped like УТ 11 exports, for `deno task bench` and demo data.
+ * Synthetic CommerceML 2.08 catalogs shaped like УТ 11 exports, for `deno task bench` and demos.
  *
  * Deterministic: every value is a hash of (seed, what, index), never of a running random
  * stream, so tests can ask for one product's Ид or price (`productId`, `offerPrice`) without

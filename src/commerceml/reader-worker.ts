@@ -1,7 +1,7 @@
 /**
  * Worker side of readCommerceMLInWorker: decodes and parses bytes posted by the main thread and
- * posts back record batches. Flow control both ways: one "pull" per chunk consumed (the main
- * thread keeps only a couple of chunks in flight) and a fixed number of record batches
+ * posts back record batches. Flow control both ways: one "pull" per chunk taken (the main
+ * thread keeps a bounded number of bytes in flight) and a fixed number of record batches
  * outstanding until the consumer acknowledges them.
  */
 import { decodeXml } from "./decode.ts";
@@ -17,7 +17,7 @@ export type ToWorker =
 
 /** Messages the worker sends. */
 export type FromWorker =
-  | { type: "pull" }
+  | { type: "pull"; bytes: number }
   | { type: "records"; records: CmlRecord[] }
   | { type: "done" }
   | { type: "error"; cml: boolean; message: string; line?: number; column?: number };
@@ -70,7 +70,7 @@ function startWorker(scope: WorkerScope): void {
       while (chunks.length === 0) await new Promise<void>((resolve) => (wakeInput = resolve));
       const chunk = chunks.shift()!;
       if (chunk === null) return;
-      scope.postMessage({ type: "pull" }); // room for one more chunk
+      scope.postMessage({ type: "pull", bytes: chunk.byteLength }); // frees read-ahead room
       yield chunk;
     }
   }

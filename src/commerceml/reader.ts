@@ -627,15 +627,15 @@ export class CommerceMLReader {
   #groupPositions: number[] = [];
   #id = "";
   #name = "";
-  #flagA = false;
-  #flagB = false;
+  #forOffers = false;
+  #entryDeleted = false;
   #valueType: string | null = null;
   #values: Record<string, string> = {};
   #valueId = "";
   #value = "";
-  #extra1: string | null = null;
-  #extra2: string | null = null;
-  #extra3: string | null = null;
+  #codeOrCurrency: string | null = null;
+  #fullName: string | null = null;
+  #international: string | null = null;
 
   // Товар / Предложение state
   #itemKind = "";
@@ -921,8 +921,8 @@ export class CommerceMLReader {
         this.#name = "";
         this.#valueType = null;
         this.#values = {};
-        this.#flagA = false; // forOffers
-        this.#flagB = false; // deleted
+        this.#forOffers = false;
+        this.#entryDeleted = false;
         return;
       case X_VARIANT_DICT:
         this.#valueId = "";
@@ -933,9 +933,9 @@ export class CommerceMLReader {
       case X_UNIT:
         this.#id = "";
         this.#name = "";
-        this.#extra1 = null;
-        this.#extra2 = null;
-        this.#extra3 = null;
+        this.#codeOrCurrency = null;
+        this.#fullName = null;
+        this.#international = null;
         return;
     }
   }
@@ -1146,10 +1146,10 @@ export class CommerceMLReader {
         this.#valueType = orNull(value);
         return;
       case X_PROPERTY_FOR_OFFERS:
-        this.#flagA = parseFlag(value) === true;
+        this.#forOffers = parseFlag(value) === true;
         return;
       case X_PROPERTY_DELETED:
-        this.#flagB = parseFlag(value) === true;
+        this.#entryDeleted = parseFlag(value) === true;
         return;
       case X_VARIANT_DICT_ID:
         this.#valueId = value;
@@ -1172,42 +1172,47 @@ export class CommerceMLReader {
           name: this.#name,
           valueType: this.#valueType,
           values: this.#values,
-          forOffers: this.#flagA,
-          deleted: this.#flagB,
+          forOffers: this.#forOffers,
+          deleted: this.#entryDeleted,
         });
         return;
 
       // Price types, warehouses, units
       case X_PRICE_TYPE_CURRENCY:
       case X_UNIT_CODE:
-        this.#extra1 = orNull(value);
+        this.#codeOrCurrency = orNull(value);
         return;
       case X_UNIT_NAME:
         this.#name = value;
         return;
       case X_UNIT_FULL_NAME:
-        this.#extra2 = orNull(value);
+        this.#fullName = orNull(value);
         return;
       case X_UNIT_INTERNATIONAL:
-        this.#extra3 = orNull(value);
+        this.#international = orNull(value);
         return;
       case X_PRICE_TYPE:
         if (this.#id === "") throw this.#error("ТипЦены without Ид");
-        this.#emit({ type: "priceType", id: this.#id, name: this.#name, currency: this.#extra1 });
+        this.#emit({
+          type: "priceType",
+          id: this.#id,
+          name: this.#name,
+          currency: this.#codeOrCurrency,
+        });
         return;
       case X_WAREHOUSE:
         if (this.#id === "") throw this.#error("Склад without Ид");
         this.#emit({ type: "warehouse", id: this.#id, name: this.#name });
         return;
       case X_UNIT: {
-        const unitCode = this.#extra1 ?? orNull(this.#id);
+        const unitCode = this.#codeOrCurrency ?? orNull(this.#id);
         if (unitCode === null) throw this.#error("ЕдиницаИзмерения without Код or Ид");
         this.#emit({
           type: "unit",
           code: unitCode,
           name: orNull(this.#name),
-          fullName: this.#extra2,
-          international: this.#extra3,
+          fullName: this.#fullName,
+          international: this.#international,
         });
         return;
       }

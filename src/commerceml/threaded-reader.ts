@@ -10,10 +10,15 @@ import type { FromWorker, ToWorker } from "./reader-worker.ts";
 export interface ThreadedReaderOptions extends ReaderOptions {
   /** Most records per message from the worker. Default 1000. */
   batchSize?: number;
+  /**
+   * Bytes read from the source and posted to the worker ahead of its parser. Default 8 MiB.
+   * The main thread only reads between the consumer's synchronous stretches, so this must cover
+   * the input of about one batch or the worker starves while a batch is being processed
+   * (a catalog Товар is 2–4 KB of XML).
+   */
+  readAheadBytes?: number;
 }
 
-/** Input chunks posted to the worker but not yet taken by its parser. */
-const CHUNKS_AHEAD = 2;
 /** Record batches the worker may post before the consumer has taken them. */
 const BATCHES_IN_FLIGHT = 3;
 
@@ -29,7 +34,7 @@ export async function* readCommerceMLInWorker(
   source: AsyncIterable<Uint8Array>,
   opts: ThreadedReaderOptions = {},
 ): AsyncIterable<CmlRecord[]> {
-  const { batchSize = 1000, ...options } = opts;
+  const { batchSize = 1000, readAheadBytes = 8 * 1024 * 1024, ...options } = opts;
   const worker = new Worker(new URL("./reader-worker.ts", import.meta.url), { type: "module" });
   const post = (message: ToWorker, transfer: Transferable[] = []) =>
     worker.postMessage(message, transfer);
@@ -51,17 +56,19 @@ export async function* readCommerceMLInWorker(
     deliver({ type: "error", cml: false, message: "could not deserialize a worker message" });
   };
 
-  // Main thread → worker: read ahead at most CHUNKS_AHEAD chunks; each "pull" frees one slot.
+  // Main thread → worker: at most readAheadBytes in flight; each "pull" gives back a chunk's size.
   const iterator = source[Symbol.asyncIterator]();
-  let slots = CHUNKS_AHEAD;
+  let inFlight = 0;
   let sourceDone = false;
   let stopped = false;
-  let pumping: Promise<void> | null = null;
+  let pumping = false;
+  let pumped: Promise<void> = Promise.resolve();
   const pump = (): void => {
-    if (pumping !== null) return;
-    pumping = (async () => {
+    if (pumping) return;
+    pumping = true; // set before the call: the body may finish synchronously
+    pumped = (async () => {
       try {
-        while (slots > 0 && !sourceDone && !stopped) {
+        while (inFlight < readAheadBytes && !sourceDone && !stopped) {
           const step = await iterator.next();
           if (step.done) {
             sourceDone = true;
@@ -70,14 +77,14 @@ export async function* readCommerceMLInWorker(
           }
           if (stopped || step.value.byteLength === 0) continue;
           const bytes = owned(step.value);
-          slots--;
+          inFlight += bytes.byteLength;
           post({ type: "chunk", bytes }, [bytes.buffer]);
         }
       } catch (error) {
         sourceDone = true; // a throwing iterator is finished
         deliver({ type: "source-error", error });
       } finally {
-        pumping = null;
+        pumping = false;
       }
     })();
   };
@@ -90,7 +97,7 @@ export async function* readCommerceMLInWorker(
       const message = inbox.shift()!;
       switch (message.type) {
         case "pull":
-          slots++;
+          inFlight -= message.bytes;
           pump();
           break;
         case "records":
@@ -111,7 +118,7 @@ export async function* readCommerceMLInWorker(
     if (!sourceDone) {
       sourceDone = true;
       // Let an in-flight read finish, then release the source (closes files, streams).
-      if (pumping !== null) await pumping;
+      await pumped;
       await iterator.return?.();
     }
   }

@@ -7,7 +7,7 @@
  */
 import type { AppContext } from "../context.ts";
 import { listUploads, uploadRandomAccess, writeUpload } from "./uploads.ts";
-import { listZip, readZipEntry, type ZipLimits } from "./zip.ts";
+import { openZip, type ZipLimits } from "./zip.ts";
 import { sql } from "kysely";
 
 export async function unpackSessionZips(
@@ -26,12 +26,12 @@ export async function unpackSessionZips(
     if (u.origin !== "upload" || u.unpacked_at || !u.name.toLowerCase().endsWith(".zip")) continue;
     await onProgress?.(`unpacking ${u.name}`);
     const src = uploadRandomAccess(ctx.pool, u.id, Number(u.size));
-    const entries = await listZip(src, limits);
+    const archive = await openZip(src, limits); // validates every entry before any is unpacked
     const written: string[] = [];
     try {
-      for (const e of entries) {
+      for (const e of archive.entries) {
         if (e.directory) continue;
-        await writeUpload(ctx.db, sessionId, e.name, readZipEntry(src, e.name, limits), "zip");
+        await writeUpload(ctx.db, sessionId, e.name, archive.read(e.name), "zip");
         written.push(e.name);
       }
     } catch (err) {

@@ -20,6 +20,31 @@ async function collect(batches: AsyncIterable<CmlRecord[]>): Promise<CmlRecord[]
   return out;
 }
 
+/** Counts Worker construction and terminate() calls made while `fn` runs. */
+async function spyOnWorkers(
+  fn: () => Promise<void>,
+): Promise<{ created: number; terminated: number }> {
+  const counts = { created: 0, terminated: 0 };
+  const RealWorker = globalThis.Worker;
+  class SpyWorker extends RealWorker {
+    constructor(...args: ConstructorParameters<typeof Worker>) {
+      super(...args);
+      counts.created++;
+    }
+    override terminate(): void {
+      counts.terminated++;
+      super.terminate();
+    }
+  }
+  globalThis.Worker = SpyWorker;
+  try {
+    await fn();
+  } finally {
+    globalThis.Worker = RealWorker;
+  }
+  return counts;
+}
+
 const offer = (i: number) =>
   `<Предложение><Ид>p${i}#c${i}</Ид><Наименование>Товар ${i}</Наименование><Цены><Цена>` +
   `<ИдТипаЦены>t</ИдТипаЦены><ЦенаЗаЕдиницу>${i},5</ЦенаЗаЕдиницу></Цена></Цены>` +
@@ -75,20 +100,48 @@ Deno.test("a file source is read to the end and closed", async () => {
   try {
     await Deno.writeFile(path, offersXml(300));
     using file = await Deno.open(path);
-    const records = await collect(readCommerceMLInWorker(file.readable, { batchSize: 50 }));
+    let records: CmlRecord[] = [];
+    const workers = await spyOnWorkers(async () => {
+      records = await collect(readCommerceMLInWorker(file.readable, { batchSize: 50 }));
+    });
     assertEquals(records.length, 301);
+    assertEquals(workers, { created: 1, terminated: 1 });
   } finally {
     await Deno.remove(path);
+  }
+});
+
+Deno.test("uneven chunk sizes around the read-ahead limit do not stall", async () => {
+  const bytes = offersXml(500);
+  async function* uneven(): AsyncIterable<Uint8Array> {
+    const sizes = [10, 9000, 1, 20000, 3, 50, 7000];
+    for (let i = 0, k = 0; i < bytes.byteLength; k++) {
+      const size = sizes[k % sizes.length];
+      yield bytes.slice(i, i + size);
+      i += size;
+    }
+  }
+  const expected = await collect(readCommerceML(chunked(bytes, 4096)));
+  for (const readAheadBytes of [1, 100, 9005, 30000]) {
+    const actual = await collect(
+      readCommerceMLInWorker(uneven(), { readAheadBytes, batchSize: 20 }),
+    );
+    assertEquals(actual, expected, `readAheadBytes ${readAheadBytes}`);
   }
 });
 
 Deno.test("a parse error is rethrown as CmlError with the same message, line and column", async () => {
   const bytes = encoder.encode(OPEN + offer(1) + "<Предложение><Ид>x</Ид></Товар>" + CLOSE);
   const inThread = await assertRejects(() => collect(readCommerceML(chunked(bytes, 64))), CmlError);
-  const threaded = await assertRejects(
-    () => collect(readCommerceMLInWorker(chunked(bytes, 64))),
-    CmlError,
-  );
+  let threaded: CmlError | undefined;
+  const workers = await spyOnWorkers(async () => {
+    threaded = await assertRejects(
+      () => collect(readCommerceMLInWorker(chunked(bytes, 64))),
+      CmlError,
+    );
+  });
+  assertEquals(workers, { created: 1, terminated: 1 });
+  assert(threaded !== undefined);
   assertEquals(threaded.message, inThread.message);
   assertEquals([threaded.line, threaded.column], [inThread.line, inThread.column]);
   assert(threaded.message.includes("unclosed tag Предложение"), threaded.message);
@@ -133,18 +186,24 @@ Deno.test("bounded buffering, and stopping early terminates the worker and close
       closed = true;
     }
   }
+  // Each chunk is ~13 KB; allow about three of them in flight.
+  const opts = { batchSize: 10, readAheadBytes: 3 * chunk.byteLength };
   let batches = 0;
-  for await (const batch of readCommerceMLInWorker(endless(), { batchSize: 10 })) {
-    assert(batch.length > 0);
-    batches++;
-    if (batches === 1) {
-      // Give the worker time to run ahead if it could; it must stop at a few batches.
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      assert(pulled <= 6, `read ahead ${pulled} chunks`);
+  const workers = await spyOnWorkers(async () => {
+    for await (const batch of readCommerceMLInWorker(endless(), opts)) {
+      assert(batch.length > 0);
+      batches++;
+      if (batches === 1) {
+        // Give the worker time to run ahead if it could: it stops after a few record batches
+        // (one chunk holds 5 batches), and the main thread after readAheadBytes.
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        assert(pulled <= 5, `read ahead ${pulled} chunks`);
+      }
+      if (batches === 5) break;
     }
-    if (batches === 5) break;
-  }
+  });
+  assertEquals(workers, { created: 1, terminated: 1 });
   assertEquals(batches, 5);
   assert(closed, "the source was closed");
-  assert(pulled <= 8, `read ahead ${pulled} chunks`);
+  assert(pulled <= 6, `read ahead ${pulled} chunks`);
 });

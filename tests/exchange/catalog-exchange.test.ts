@@ -130,6 +130,55 @@ Deno.test("catalog exchange", async (t) => {
       ]]);
     });
 
+    await t.step("the API returns exactly what the files said", async () => {
+      const res = await h.app.request(`/api/v1/products/${F.P1}`, {
+        headers: { Authorization: "Bearer dev-reader-token" },
+      });
+      assertEquals(res.status, 200);
+      const p = await res.json();
+      assertEquals(p.onecId, F.P1);
+      assertEquals(p.sku, "ART-1");
+      assertEquals(p.barcode, "4600000000011");
+      assertEquals(p.name, "Дрель ударная");
+      assertEquals(p.description, "Мощная дрель");
+      assertEquals(p.categoryIds, [F.GROUP_CHILD]);
+      assertEquals(p.manufacturer, "Bosch");
+      assertEquals(p.isActive, true);
+      assertEquals(p.properties, { "Цвет": "Красный", "Мощность": "750" });
+      assertEquals(p.images, ["/api/v1/images/import_files/5f/drill.jpg"]);
+      assertEquals(p.offers.length, 1);
+      const offer = p.offers[0];
+      assertEquals(offer.onecId, F.P1);
+      assertEquals(offer.quantity, 7);
+      assertEquals(
+        offer.prices.map((
+          x: { priceTypeId: string; priceType: string; value: number; currency: string },
+        ) => [x.priceTypeId, x.priceType, x.value, x.currency]),
+        [[F.PT_RETAIL, "Розничная", 4990.5, "RUB"], [F.PT_WHOLESALE, "Оптовая", 4100, "RUB"]],
+      );
+      assertEquals(
+        offer.stocks.map((
+          x: { warehouseId: string; warehouse: string; quantity: number },
+        ) => [x.warehouseId, x.warehouse, x.quantity]),
+        [[F.WH_MAIN, "Основной склад", 5], [F.WH_SHOP, "Магазин", 2]],
+      );
+      const p2 = await (await h.app.request(`/api/v1/products/${F.P2}`, {
+        headers: { Authorization: "Bearer dev-reader-token" },
+      })).json();
+      assertEquals(p2.offers.map((o: { onecId: string }) => o.onecId), [F.VARIANT]);
+      assertEquals(p2.offers[0].characteristics, { "Размер": "XL", "Цвет": "Синий" });
+      const p3 = await (await h.app.request(`/api/v1/products/${F.P3}`, {
+        headers: { Authorization: "Bearer dev-reader-token" },
+      })).json();
+      assert(p3.sku === null || p3.sku === "", "no Артикул → empty sku");
+      const list = await (await h.app.request("/api/v1/products?limit=2", {
+        headers: { Authorization: "Bearer dev-reader-token" },
+      })).json();
+      assertEquals(list.total, 3);
+      assertEquals(list.items.length, 2);
+      assert(list.nextCursor);
+    });
+
     await t.step("the same exchange again changes nothing and duplicates nothing", async () => {
       const before = await product(h, F.P1);
       const { answers } = await exchange(h, [["import.xml", F.importXml()], [
