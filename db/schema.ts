@@ -193,6 +193,8 @@ export interface OfferTable {
   quantity: Numeric | null;
   is_active: Generated<boolean>;
   hash: string;
+  prices_hash: string | null;
+  stocks_hash: string | null;
   created_at: DefaultTimestamp;
   updated_at: DefaultTimestamp;
 }

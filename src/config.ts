@@ -52,14 +52,16 @@ const EnvSchema = v.object({
   EXCHANGE_ZIP: v.optional(v.picklist(["yes", "no"]), "yes"),
   EXCHANGE_FILE_LIMIT: v.optional(
     intFrom("EXCHANGE_FILE_LIMIT", 1024, 1024 ** 3),
-    String(8 * 1024 * 1024),
+    // Under nginx's default client_max_body_size (1 MiB): passes common proxies as it is.
+    "1000000",
   ),
   EXCHANGE_CHARSET: v.optional(v.picklist(["utf-8", "windows-1251"]), "utf-8"),
   EXCHANGE_SESSION_TTL_SECONDS: v.optional(
     intFrom("EXCHANGE_SESSION_TTL_SECONDS", 60, 7 * 86400),
     "86400",
   ),
-  IMPORT_BATCH_SIZE: v.optional(intFrom("IMPORT_BATCH_SIZE", 1, 100000), "2000"),
+  IMPORT_BATCH_SIZE: v.optional(intFrom("IMPORT_BATCH_SIZE", 1, 100000), "1000"),
+  IMPORT_PARSER: v.optional(v.picklist(["thread", "inline"]), "thread"),
   ZIP_MAX_TOTAL_BYTES: v.optional(
     intFrom("ZIP_MAX_TOTAL_BYTES", 1, 2 ** 50),
     String(8 * 1024 ** 3),
@@ -83,7 +85,13 @@ export type Config = {
     sessionTtlSeconds: number;
   };
   apiTokens: { role: ApiRole; token: string }[];
-  import: { batchSize: number; zipMaxTotalBytes: number; zipMaxRatio: number };
+  import: {
+    batchSize: number;
+    /** Parse on a worker thread (faster on 2+ cores) or on the main thread (less memory). */
+    parser: "thread" | "inline";
+    zipMaxTotalBytes: number;
+    zipMaxRatio: number;
+  };
   dataDir: string;
 };
 
@@ -137,6 +145,7 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
     apiTokens: tokens,
     import: {
       batchSize: e.IMPORT_BATCH_SIZE,
+      parser: e.IMPORT_PARSER,
       zipMaxTotalBytes: e.ZIP_MAX_TOTAL_BYTES,
       zipMaxRatio: e.ZIP_MAX_RATIO,
     },

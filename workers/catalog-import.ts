@@ -85,6 +85,7 @@ export async function handleCatalogImport(ctx: AppContext, job: Job<ImportJobDat
         source: readUpload(ctx.pool, file.id),
         runId,
         batchSize: ctx.config.import.batchSize,
+        threaded: ctx.config.import.parser === "thread",
         signal: job.signal,
         splitPackage: /___|\//.test(file.name),
         onProgress: (p) =>

@@ -151,7 +151,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       updated_at timestamptz NOT NULL DEFAULT now()
     );
     CREATE INDEX products_updated ON products (updated_at, onec_id);
-    CREATE INDEX products_groups ON products USING gin (group_ids);
 
     CREATE TABLE offers (
       onec_id text PRIMARY KEY,
@@ -163,6 +162,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       quantity numeric,
       is_active boolean NOT NULL DEFAULT true,
       hash text NOT NULL,
+      -- What the prices and the stock (with Количество) looked like when last written: an
+      -- offer whose file content did not change costs no write at all.
+      prices_hash text,
+      stocks_hash text,
       created_at timestamptz NOT NULL DEFAULT now(),
       updated_at timestamptz NOT NULL DEFAULT now()
     );

@@ -108,7 +108,8 @@ export async function importStream(opts: ImportOptions): Promise<ImportResult> {
   try {
     const batches = opts.threaded === false
       ? readCommerceML(counted())
-      : readCommerceMLInWorker(counted(), { batchSize: opts.batchSize });
+      // Small messages between the threads keep both heaps small; the writer re-batches.
+      : readCommerceMLInWorker(counted(), { batchSize: Math.min(opts.batchSize, 250) });
     for await (const records of batches) {
       for (const rec of records) {
         if (rec.type === "header") {

@@ -90,9 +90,6 @@ WITH input AS (
     $15::bool[], $16::text[])
     AS t(onec_id, sku, barcode, name, description, group_ids, manufacturer, images,
       property_values, requisites, tax_rates, characteristics, base_unit, version, deleted, hash)
-), seen AS (
-  INSERT INTO import_seen (run_id, kind, onec_id)
-  SELECT $17::bigint, 'p', onec_id FROM input WHERE $17::bigint IS NOT NULL
 ), up AS (
   INSERT INTO products AS p (onec_id, sku, barcode, name, description, group_ids, manufacturer,
     images, property_values, requisites, tax_rates, characteristics, base_unit, version,
@@ -117,6 +114,14 @@ WITH input AS (
 SELECT count(*) FILTER (WHERE inserted)::int AS created,
        count(*) FILTER (WHERE NOT inserted)::int AS updated FROM up`;
 
+/** What a batch's products look like now, to send only what changed. */
+export const PRODUCT_STATE = `
+SELECT onec_id, hash, is_active FROM products WHERE onec_id = ANY($1::text[])`;
+
+/** Ids a full file listed (also the unchanged ones, which are not written). */
+export const RECORD_SEEN = `
+INSERT INTO import_seen (run_id, kind, onec_id) SELECT $1::bigint, $2::"char", unnest($3::text[])`;
+
 /**
  * Which product each offer belongs to. 2.03/2.04 catalogs list one Товар per
  * characteristic with the full `product#characteristic` Ид, so the full offer Ид is tried
@@ -125,41 +130,61 @@ SELECT count(*) FILTER (WHERE inserted)::int AS created,
 export const RESOLVE_OFFER_PRODUCTS = `
 SELECT onec_id FROM products WHERE onec_id = ANY($1::text[])`;
 
-export const EXISTING_OFFERS = `
-SELECT onec_id FROM offers WHERE onec_id = ANY($1::text[])`;
+export const OFFER_STATE = `
+SELECT onec_id, hash, is_active, prices_hash, stocks_hash FROM offers
+WHERE onec_id = ANY($1::text[])`;
 
 /**
- * Offers. A NULL quantity means the file said nothing about the total (a prices-only or
- * rests-by-warehouse package): keep ours. Descriptive fields the file left out keep theirs too.
+ * Offers whose own fields changed (or are new). A NULL quantity means the file said nothing
+ * about the total: keep ours; likewise NULL price/stock hashes.
  */
 export const UPSERT_OFFERS = `
 WITH input AS (
   SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-    $7::numeric[], $8::bool[], $9::text[])
-    AS t(onec_id, product_id, name, sku, barcode, characteristics, quantity, deleted, hash)
-), seen AS (
-  INSERT INTO import_seen (run_id, kind, onec_id)
-  SELECT $10::bigint, 'o', onec_id FROM input WHERE $10::bigint IS NOT NULL
+    $7::numeric[], $8::bool[], $9::text[], $10::text[], $11::text[])
+    AS t(onec_id, product_id, name, sku, barcode, characteristics, quantity, deleted, hash,
+      prices_hash, stocks_hash)
 ), up AS (
   INSERT INTO offers AS o (onec_id, product_id, name, sku, barcode, characteristics, quantity,
-    is_active, hash)
+    is_active, hash, prices_hash, stocks_hash)
   SELECT onec_id, product_id, name, sku, barcode, characteristics::jsonb, quantity, NOT deleted,
-    hash
+    hash, prices_hash, stocks_hash
   FROM input
   ON CONFLICT (onec_id) DO UPDATE SET
-    product_id = excluded.product_id,
-    name = COALESCE(excluded.name, o.name), sku = COALESCE(excluded.sku, o.sku),
-    barcode = COALESCE(excluded.barcode, o.barcode),
-    characteristics = excluded.characteristics,
-    quantity = COALESCE(excluded.quantity, o.quantity),
-    is_active = excluded.is_active, hash = excluded.hash, updated_at = now()
-  WHERE o.hash IS DISTINCT FROM excluded.hash OR o.is_active IS DISTINCT FROM excluded.is_active
-    OR o.product_id IS DISTINCT FROM excluded.product_id
-    OR (excluded.quantity IS NOT NULL AND o.quantity IS DISTINCT FROM excluded.quantity)
+    product_id = excluded.product_id, name = excluded.name, sku = excluded.sku,
+    barcode = excluded.barcode, characteristics = excluded.characteristics,
+    quantity = COALESCE(excluded.quantity, o.quantity), is_active = excluded.is_active,
+    hash = excluded.hash, prices_hash = COALESCE(excluded.prices_hash, o.prices_hash),
+    stocks_hash = COALESCE(excluded.stocks_hash, o.stocks_hash), updated_at = now()
   RETURNING (xmax = 0) AS inserted
 )
 SELECT count(*) FILTER (WHERE inserted)::int AS created,
        count(*) FILTER (WHERE NOT inserted)::int AS updated FROM up`;
+
+/** Offers whose own fields did not change but whose prices or stock did. */
+export const UPDATE_OFFER_STATE = `
+UPDATE offers o SET prices_hash = COALESCE(t.prices_hash, o.prices_hash),
+  stocks_hash = COALESCE(t.stocks_hash, o.stocks_hash),
+  quantity = COALESCE(t.quantity, o.quantity), updated_at = now()
+FROM unnest($1::text[], $2::text[], $3::text[], $4::numeric[])
+  AS t(onec_id, prices_hash, stocks_hash, quantity)
+WHERE o.onec_id = t.onec_id`;
+
+/** Prices of offers that had none: no old rows to compare or remove. */
+export const INSERT_PRICES = `
+INSERT INTO prices AS p (offer_id, price_type_id, value, currency, unit)
+SELECT DISTINCT ON (offer_id, price_type_id) *
+FROM unnest($1::text[], $2::text[], $3::numeric[], $4::text[], $5::text[])
+  AS t(offer_id, price_type_id, value, currency, unit)
+ON CONFLICT (offer_id, price_type_id) DO UPDATE SET value = excluded.value,
+  currency = excluded.currency, unit = excluded.unit, updated_at = now()`;
+
+export const INSERT_STOCKS = `
+INSERT INTO stocks AS s (offer_id, warehouse_id, quantity)
+SELECT DISTINCT ON (offer_id, warehouse_id) *
+FROM unnest($1::text[], $2::text[], $3::numeric[]) AS t(offer_id, warehouse_id, quantity)
+ON CONFLICT (offer_id, warehouse_id) DO UPDATE SET quantity = excluded.quantity,
+  updated_at = now()`;
 
 /**
  * An offer that carries Цены gets exactly those prices: types it no longer lists are

@@ -33,7 +33,7 @@ export const emptyCounts = (): EntityCounts => ({
   skipped: 0,
 });
 
-function hash(value: unknown): string {
+function digest(value: unknown): string {
   return createHash("sha1").update(JSON.stringify(value)).digest("base64");
 }
 
@@ -84,7 +84,7 @@ export class CatalogWriter {
       rows.map((g) => g.name),
       rows.map((g) => g.position),
       rows.map((g) => g.deleted),
-      rows.map((g) => hash([g.parentId, g.name, g.position])),
+      rows.map((g) => digest([g.parentId, g.name, g.position])),
       this.seenRunId,
     ]);
     this.add("groups", rows.length, r);
@@ -97,7 +97,7 @@ export class CatalogWriter {
       rows.map((p) => p.name),
       rows.map((p) => p.valueType),
       rows.map((p) => p.forOffers),
-      rows.map((p) => hash([p.name, p.valueType, p.forOffers, p.values])),
+      rows.map((p) => digest([p.name, p.valueType, p.forOffers, p.values])),
     ]);
     this.add("properties", rows.length, r);
     const withValues = rows.filter((p) => Object.keys(p.values).length > 0);
@@ -143,113 +143,195 @@ export class CatalogWriter {
     ]);
   }
 
+  /** Ids a full section listed, so that what it did not list can be deactivated. */
+  private async seen(kind: "p" | "o", ids: string[]): Promise<void> {
+    if (this.seenRunId !== null && ids.length > 0) {
+      await this.db.query(Q.RECORD_SEEN, [this.seenRunId, kind, ids]);
+    }
+  }
+
+  /**
+   * Products: the batch's stored hashes are read first and only new or changed products are
+   * sent — an unchanged catalog costs one indexed read per batch, no writes.
+   */
   async products(batch: ProductRecord[]): Promise<void> {
     const rows = lastById(batch, (p) => p.id);
-    const n = rows.length;
-    const cols: unknown[][] = Array.from({ length: 16 }, () => new Array(n));
-    for (let i = 0; i < n; i++) {
-      const p = rows[i];
+    const ids = rows.map((p) => p.id);
+    await this.seen("p", ids);
+    const state = new Map<string, { hash: string; is_active: boolean }>();
+    for (const r of (await this.db.query(Q.PRODUCT_STATE, [ids])).rows) state.set(r.onec_id, r);
+
+    const cols: unknown[][] = Array.from({ length: 16 }, () => []);
+    for (const p of rows) {
       const groupIds = JSON.stringify(p.groupIds);
       const images = JSON.stringify(p.images);
       const props = JSON.stringify(p.propertyValues);
       const req = JSON.stringify(p.requisites);
       const tax = JSON.stringify(p.taxRates);
       const chars = JSON.stringify(p.characteristics);
-      cols[0][i] = p.id;
-      cols[1][i] = p.sku;
-      cols[2][i] = p.barcode;
-      cols[3][i] = p.name;
-      cols[4][i] = p.description;
-      cols[5][i] = groupIds;
-      cols[6][i] = p.manufacturer;
-      cols[7][i] = images;
-      cols[8][i] = props;
-      cols[9][i] = req;
-      cols[10][i] = tax;
-      cols[11][i] = chars;
-      cols[12][i] = p.baseUnit;
-      cols[13][i] = p.version;
-      cols[14][i] = p.deleted;
-      cols[15][i] = createHash("sha1").update(p.sku ?? "\0").update(p.barcode ?? "\0")
+      const h = createHash("sha1").update(p.sku ?? "\0").update(p.barcode ?? "\0")
         .update(p.name).update(p.description ?? "\0").update(groupIds)
         .update(p.manufacturer ?? "\0").update(images).update(props).update(req).update(tax)
         .update(chars).update(p.baseUnit ?? "\0").update(p.version ?? "\0").digest("base64");
+      const old = state.get(p.id);
+      if (old && old.hash === h && old.is_active === !p.deleted) continue;
+      const values = [
+        p.id,
+        p.sku,
+        p.barcode,
+        p.name,
+        p.description,
+        groupIds,
+        p.manufacturer,
+        images,
+        props,
+        req,
+        tax,
+        chars,
+        p.baseUnit,
+        p.version,
+        p.deleted,
+        h,
+      ];
+      for (let c = 0; c < 16; c++) cols[c].push(values[c]);
     }
-    const { rows: [r] } = await this.db.query(Q.UPSERT_PRODUCTS, [...cols, this.seenRunId]);
-    this.add("products", n, r);
+    const sent = cols[0].length;
+    if (sent > 0) {
+      const { rows: [r] } = await this.db.query(Q.UPSERT_PRODUCTS, cols);
+      this.add("products", rows.length, r);
+    } else {
+      this.add("products", rows.length, { created: 0, updated: 0 });
+    }
   }
 
   /**
-   * Offers with their prices and stock. An offer whose product is unknown is skipped and
-   * reported. An offer that only carries prices or stock (a 3.x prices/rests package) does
-   * not rewrite the offer itself; if it is unknown it is skipped.
+   * Offers with their prices and stock, each part written only when it changed (hashes kept
+   * on the offer). An offer whose product is unknown is skipped and reported. An offer that
+   * carries only prices or stock (a 3.x prices/rests package) never rewrites the offer's own
+   * fields, and is skipped when the offer is unknown.
    */
   async offers(batch: OfferRecord[]): Promise<void> {
     const rows = lastById(batch, (o) => o.id);
-    const descriptive = rows.filter((o) => o.name !== null);
-    const bare = rows.filter((o) => o.name === null);
+    const ids = rows.map((o) => o.id);
+    await this.seen("o", ids);
+    type State = {
+      hash: string;
+      is_active: boolean;
+      prices_hash: string | null;
+      stocks_hash: string | null;
+    };
+    const state = new Map<string, State>();
+    for (const r of (await this.db.query(Q.OFFER_STATE, [ids])).rows) state.set(r.onec_id, r);
 
-    // Which product each descriptive offer belongs to.
-    const candidates = new Set<string>();
-    for (const o of descriptive) {
-      candidates.add(o.id);
-      candidates.add(o.productId);
+    interface Plan {
+      o: OfferRecord;
+      old: State | undefined;
+      hash: string | null;
+      pricesHash: string | null;
+      stocksHash: string | null;
+      writeRow: boolean;
+      writePrices: boolean;
+      writeStocks: boolean;
     }
+    const plans: Plan[] = [];
+    const needProduct = new Set<string>();
+    for (const o of rows) {
+      const old = state.get(o.id);
+      const descriptive = o.name !== null;
+      if (!descriptive && !old) {
+        this.skip(o.id);
+        continue;
+      }
+      const hash = descriptive
+        ? digest([o.productId, o.name, o.sku, o.barcode, o.characteristics, o.propertyValues])
+        : null;
+      const pricesHash = o.prices === null ? null : digest(o.prices);
+      const stocksHash = o.stocks === null && o.quantity === null
+        ? null
+        : digest([o.quantity, o.stocks]);
+      const writeRow = descriptive && (!old || old.hash !== hash || old.is_active === o.deleted);
+      const writePrices = pricesHash !== null && old?.prices_hash !== pricesHash;
+      const writeStocks = stocksHash !== null && old?.stocks_hash !== stocksHash;
+      if (writeRow && !old) {
+        needProduct.add(o.id);
+        needProduct.add(o.productId);
+      }
+      plans.push({ o, old, hash, pricesHash, stocksHash, writeRow, writePrices, writeStocks });
+    }
+
+    // New offers must belong to a known product. 2.03/2.04 catalogs list one Товар per
+    // characteristic with the full `product#characteristic` Ид, so that is tried first.
     const known = new Set<string>();
-    if (candidates.size > 0) {
+    if (needProduct.size > 0) {
       const r = await this.db.query<{ onec_id: string }>(Q.RESOLVE_OFFER_PRODUCTS, [[
-        ...candidates,
+        ...needProduct,
       ]]);
       for (const row of r.rows) known.add(row.onec_id);
     }
-    const accepted: { o: OfferRecord; productId: string }[] = [];
-    for (const o of descriptive) {
-      const productId = known.has(o.id) ? o.id : known.has(o.productId) ? o.productId : null;
-      if (productId === null) this.skip(o.id);
-      else accepted.push({ o, productId });
-    }
-    // Bare offers must already exist.
-    const existing = new Set<string>();
-    if (bare.length > 0) {
-      const r = await this.db.query<{ onec_id: string }>(Q.EXISTING_OFFERS, [
-        bare.map((o) => o.id),
-      ]);
-      for (const row of r.rows) existing.add(row.onec_id);
-    }
-    const bareKnown = bare.filter((o) => existing.has(o.id) || (this.skip(o.id), false));
-
-    if (accepted.length > 0) {
-      const n = accepted.length;
-      const cols: unknown[][] = Array.from({ length: 9 }, () => new Array(n));
-      for (let i = 0; i < n; i++) {
-        const { o, productId } = accepted[i];
-        const chars = JSON.stringify(o.characteristics);
-        cols[0][i] = o.id;
-        cols[1][i] = productId;
-        cols[2][i] = o.name;
-        cols[3][i] = o.sku;
-        cols[4][i] = o.barcode;
-        cols[5][i] = chars;
-        cols[6][i] = o.quantity;
-        cols[7][i] = o.deleted;
-        cols[8][i] = hash([o.name, o.sku, o.barcode, chars, o.propertyValues]);
+    const rowCols: unknown[][] = Array.from({ length: 11 }, () => []);
+    const stateCols: unknown[][] = Array.from({ length: 4 }, () => []);
+    const priceNew: Plan[] = [], priceChanged: Plan[] = [];
+    const stockNew: Plan[] = [], stockChanged: Plan[] = [];
+    let unchanged = 0;
+    for (const plan of plans) {
+      const { o, old } = plan;
+      let productId = o.productId;
+      if (plan.writeRow && !old) {
+        const resolved = known.has(o.id) ? o.id : known.has(o.productId) ? o.productId : null;
+        if (resolved === null) {
+          this.skip(o.id);
+          continue;
+        }
+        productId = resolved;
       }
-      const { rows: [r] } = await this.db.query(Q.UPSERT_OFFERS, [...cols, this.seenRunId]);
-      this.add("offers", n, r);
+      if (!plan.writeRow && !plan.writePrices && !plan.writeStocks) {
+        unchanged++;
+        this.count("prices").unchanged += o.prices?.length ?? 0;
+        this.count("stocks").unchanged += o.stocks?.length ?? 0;
+        continue;
+      }
+      if (plan.writeRow) {
+        const values = [
+          o.id,
+          productId,
+          o.name,
+          o.sku,
+          o.barcode,
+          JSON.stringify(o.characteristics),
+          o.quantity,
+          o.deleted,
+          plan.hash,
+          plan.writePrices ? plan.pricesHash : null,
+          plan.writeStocks ? plan.stocksHash : null,
+        ];
+        for (let c = 0; c < 11; c++) rowCols[c].push(values[c]);
+      } else {
+        const values = [
+          o.id,
+          plan.writePrices ? plan.pricesHash : null,
+          plan.writeStocks ? plan.stocksHash : null,
+          o.quantity,
+        ];
+        for (let c = 0; c < 4; c++) stateCols[c].push(values[c]);
+      }
+      if (plan.writePrices) (old?.prices_hash ? priceChanged : priceNew).push(plan);
+      if (plan.writeStocks) (old?.stocks_hash ? stockChanged : stockNew).push(plan);
     }
-    const applied = [...accepted.map((a) => a.o), ...bareKnown];
-    await this.prices(applied);
-    await this.stocks(applied);
-    // A bare offer's own Количество (rests package without warehouses) still updates the total.
-    const bareQty = bareKnown.filter((o) => o.quantity !== null);
-    if (bareQty.length > 0) {
-      await this.db.query(
-        `UPDATE offers o SET quantity = t.q, updated_at = now()
-         FROM unnest($1::text[], $2::numeric[]) AS t(id, q)
-         WHERE o.onec_id = t.id AND o.quantity IS DISTINCT FROM t.q`,
-        [bareQty.map((o) => o.id), bareQty.map((o) => o.quantity)],
-      );
+    const c = this.count("offers");
+    c.unchanged += unchanged;
+    if (rowCols[0].length > 0) {
+      const { rows: [r] } = await this.db.query(Q.UPSERT_OFFERS, rowCols);
+      c.created += r.created;
+      c.updated += r.updated;
     }
+    if (stateCols[0].length > 0) {
+      const r = await this.db.query(Q.UPDATE_OFFER_STATE, stateCols);
+      c.updated += r.rowCount ?? 0;
+    }
+    await this.prices(priceNew, Q.INSERT_PRICES);
+    await this.prices(priceChanged, Q.REPLACE_PRICES);
+    await this.stocks(stockNew, Q.INSERT_STOCKS);
+    await this.stocks(stockChanged, Q.REPLACE_STOCKS);
   }
 
   private skip(id: string) {
@@ -257,12 +339,15 @@ export class CatalogWriter {
     if (this.skippedOffers.length < 50) this.skippedOffers.push(id);
   }
 
-  private async prices(offers: OfferRecord[]): Promise<void> {
-    const withPrices = offers.filter((o) => o.prices !== null);
-    if (withPrices.length === 0) return;
+  /**
+   * An offer that carries Цены gets exactly those prices (types it no longer lists are
+   * removed); offers seen for the first time take the cheaper plain insert.
+   */
+  private async prices(plans: { o: OfferRecord }[], statement: string): Promise<void> {
+    if (plans.length === 0) return;
     const oid: string[] = [], pt: string[] = [], val: number[] = [];
     const cur: (string | null)[] = [], unit: (string | null)[] = [];
-    for (const o of withPrices) {
+    for (const { o } of plans) {
       for (const p of o.prices!) {
         oid.push(o.id);
         pt.push(p.priceTypeId);
@@ -271,37 +356,38 @@ export class CatalogWriter {
         unit.push(p.unit);
       }
     }
-    const { rows: [r] } = await this.db.query(Q.REPLACE_PRICES, [
-      oid,
-      pt,
-      val,
-      cur,
-      unit,
-      withPrices.map((o) => o.id),
-    ]);
-    this.add("prices", oid.length, r);
-    this.count("prices").deactivated += r.deleted;
+    const params: unknown[] = [oid, pt, val, cur, unit];
+    if (statement === Q.REPLACE_PRICES) params.push(plans.map((p) => p.o.id));
+    const r = await this.db.query(statement, params);
+    if (statement === Q.REPLACE_PRICES) {
+      this.add("prices", oid.length, r.rows[0]);
+      this.count("prices").deactivated += r.rows[0].deleted;
+    } else {
+      this.add("prices", oid.length, { created: r.rowCount ?? 0, updated: 0 });
+    }
   }
 
-  private async stocks(offers: OfferRecord[]): Promise<void> {
-    const withStocks = offers.filter((o) => o.stocks !== null);
+  /** Same rule for stock: an offer that lists warehouses gets exactly those rows. */
+  private async stocks(plans: { o: OfferRecord }[], statement: string): Promise<void> {
+    const withStocks = plans.filter((p) => p.o.stocks !== null);
     if (withStocks.length === 0) return;
     const oid: string[] = [], wh: string[] = [], qty: number[] = [];
-    for (const o of withStocks) {
+    for (const { o } of withStocks) {
       for (const s of o.stocks!) {
         oid.push(o.id);
         wh.push(s.warehouseId);
         qty.push(s.quantity);
       }
     }
-    const { rows: [r] } = await this.db.query(Q.REPLACE_STOCKS, [
-      oid,
-      wh,
-      qty,
-      withStocks.map((o) => o.id),
-    ]);
-    this.add("stocks", oid.length, r);
-    this.count("stocks").deactivated += r.deleted;
+    const params: unknown[] = [oid, wh, qty];
+    if (statement === Q.REPLACE_STOCKS) params.push(withStocks.map((p) => p.o.id));
+    const r = await this.db.query(statement, params);
+    if (statement === Q.REPLACE_STOCKS) {
+      this.add("stocks", oid.length, r.rows[0]);
+      this.count("stocks").deactivated += r.rows[0].deleted;
+    } else {
+      this.add("stocks", oid.length, { created: r.rowCount ?? 0, updated: 0 });
+    }
   }
 
   /** After a full file: everything of `kind` this run did not list becomes inactive. */

@@ -10,11 +10,6 @@
 import { parseArgs } from "node:util";
 import { generateCatalog } from "../commerceml/generator.ts";
 import { bareParse } from "../commerceml/bare-parse.ts";
-import { loadConfig } from "../config.ts";
-import { createLogger } from "../log.ts";
-import { openContext } from "../bootstrap.ts";
-import { createApp } from "../app.ts";
-import { startWorkers } from "../../workers/index.ts";
 import { startEmbeddedPostgres } from "../../db/embedded.ts";
 import { OneCClient } from "../onec/exchange-client.ts";
 import pg from "pg";
@@ -95,22 +90,45 @@ await admin.query(`CREATE DATABASE ${dbName}`);
 const dbUrl = new URL(baseUrl);
 dbUrl.pathname = `/${dbName}`;
 
-const config = loadConfig({
-  DATABASE_URL: dbUrl.toString(),
-  LOG_LEVEL: "warn",
-  EXCHANGE_ZIP: "no",
-});
-const log = createLogger("warn");
-const ctx = await openContext(config, log, dbUrl.toString(), 12);
-await startWorkers(ctx);
-const server = Deno.serve(
-  { port: 0, hostname: "127.0.0.1", onListen: () => {} },
-  createApp(ctx).fetch,
-);
-const site = `http://127.0.0.1:${server.addr.port}`;
+function startTask(): string[] {
+  const tasks = JSON.parse(Deno.readTextFileSync("deno.json")).tasks as Record<string, string>;
+  return tasks.start.split(/\s+/);
+}
+
+// The service runs as its own process, as in production: its peak RSS (VmHWM) is read from
+// /proc and is not mixed up with this client's buffers.
+const port = 18000 + Math.floor(Math.random() * 1000);
+const service = new Deno.Command(Deno.execPath(), {
+  // The same command line as `deno task start`, run directly so that its pid is the service's.
+  args: startTask().slice(1),
+  env: {
+    DATABASE_URL: dbUrl.toString(),
+    PORT: String(port),
+    LOG_LEVEL: "warn",
+    EXCHANGE_ZIP: "no",
+    IMPORT_PARSER: Deno.env.get("IMPORT_PARSER") ?? "thread",
+  },
+  stdout: "inherit",
+  stderr: "inherit",
+}).spawn();
+const site = `http://127.0.0.1:${port}`;
+for (let i = 0;; i++) {
+  try {
+    if ((await fetch(`${site}/readyz`)).ok) break;
+  } catch { /* not listening yet */ }
+  if (i > 300) throw new Error("the service did not become ready");
+  await new Promise((r) => setTimeout(r, 100));
+}
+const serviceRss = () => {
+  const status = Deno.readTextFileSync(`/proc/${service.pid}/status`);
+  return Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]) * 1024;
+};
+// Writing 5 to clear_refs resets the peak (Linux), so each phase gets its own figure.
+const resetServicePeak = () => Deno.writeTextFileSync(`/proc/${service.pid}/clear_refs`, "5");
 
 interface Pass {
   upload: number;
+  uploadRss: number;
   imports: number[];
   total: number;
   rss: number;
@@ -118,13 +136,14 @@ interface Pass {
 }
 
 async function exchange(): Promise<Pass> {
-  resetPeak();
+  resetServicePeak();
   const client = new OneCClient((input, init) => fetch(site + input, init));
   const t0 = performance.now();
   await client.checkauth();
   await client.init();
   for (const [name, path] of files) await client.uploadFile(name, path);
   const upload = (performance.now() - t0) / 1000;
+  const uploadRss = serviceRss();
   const imports: number[] = [];
   const answers: string[] = [];
   for (const [name] of files) {
@@ -134,7 +153,14 @@ async function exchange(): Promise<Pass> {
     answers.push(a.lines.join(" | "));
     if (a.lines[0] !== "success") throw new Error(`${name}: ${a.lines.join(" | ")}`);
   }
-  return { upload, imports, total: (performance.now() - t0) / 1000, rss: peakRss, answers };
+  return {
+    upload,
+    uploadRss,
+    imports,
+    total: (performance.now() - t0) / 1000,
+    rss: serviceRss(),
+    answers,
+  };
 }
 
 function report(label: string, p: Pass) {
@@ -164,16 +190,23 @@ function report(label: string, p: Pass) {
       (p.total / bareSeconds).toFixed(2)
     }× bare parse, ${(products / p.total).toFixed(0)} products/s`,
   );
-  console.log(`  peak RSS          ${mb(p.rss).toFixed(0)} MB`);
+  console.log(
+    `  service peak RSS  ${mb(p.rss).toFixed(0)} MB (${
+      mb(p.uploadRss).toFixed(0)
+    } MB during the upload)`,
+  );
 }
 
 try {
   const first = await exchange();
   report("first import (through the protocol, over a socket)", first);
-  const counts = await ctx.pool.query(
+  const benchDb = new pg.Client({ connectionString: dbUrl.toString() });
+  await benchDb.connect();
+  const counts = await benchDb.query(
     `SELECT (SELECT count(*) FROM products)::int AS products, (SELECT count(*) FROM offers)::int AS offers,
             (SELECT count(*) FROM prices)::int AS prices, (SELECT count(*) FROM stocks)::int AS stocks`,
   );
+  await benchDb.end();
   console.log("  rows:", counts.rows[0]);
   const again = await exchange();
   report("re-import of the same files (nothing changed)", again);
@@ -189,8 +222,8 @@ try {
   );
 } finally {
   clearInterval(sampler);
-  await server.shutdown();
-  await ctx.close(5000);
+  service.kill("SIGTERM");
+  await service.status;
   if (!args.keep) await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
   await admin.end();
   await stopPg();
