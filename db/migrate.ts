@@ -5,9 +5,15 @@
 import { type Kysely, sql } from "kysely";
 import { type Migration, type MigrationResultSet, Migrator } from "kysely/migration";
 import * as m001 from "./migrations/001-catalog.ts";
+import * as m002 from "./migrations/002-orders.ts";
+import * as m003 from "./migrations/003-customers.ts";
+import * as m004 from "./migrations/004-marketplaces.ts";
 
 export const migrations: Record<string, Migration> = {
   "001-catalog": m001,
+  "002-orders": m002,
+  "003-customers": m003,
+  "004-marketplaces": m004,
 };
 
 export async function migrateToLatest(db: Kysely<unknown>): Promise<MigrationResultSet> {

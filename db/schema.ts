@@ -3,6 +3,9 @@
  * db/migrations/ is the source of truth, this file mirrors it for the type checker.
  */
 import type { ColumnType, Generated, JSONColumnType } from "kysely";
+import type { OrdersTables } from "./schema-orders.ts";
+import type { CustomersTables } from "./schema-customers.ts";
+import type { MarketplacesTables } from "./schema-marketplaces.ts";
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 /** A timestamp column with a database default: optional on insert. */
@@ -215,7 +218,7 @@ export interface StockTable {
   updated_at: DefaultTimestamp;
 }
 
-export interface Database {
+export interface CatalogTables {
   exchange_sessions: ExchangeSessionTable;
   upload_files: UploadFileTable;
   upload_chunks: UploadChunkTable;
@@ -232,3 +235,7 @@ export interface Database {
   prices: PriceTable;
   stocks: StockTable;
 }
+
+/** Every table: the catalog's (above) and each capability's (db/schema-*.ts). */
+export interface Database
+  extends CatalogTables, OrdersTables, CustomersTables, MarketplacesTables {}

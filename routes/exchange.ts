@@ -31,6 +31,7 @@ import {
 } from "../src/imports/import-runs.ts";
 import { deactivateSince } from "../src/catalog/deactivation.ts";
 import { encodeCp1251 } from "../src/text/cp1251.ts";
+import { handleSaleMode } from "../src/orders/sale-exchange.ts";
 
 type Params = Record<string, string>;
 
@@ -99,8 +100,8 @@ export function exchangeRoutes(ctx: AppContext): Hono<AppEnv> {
   async function dispatch(c: Context<AppEnv>, p: Params): Promise<Response> {
     const type = p.type;
     const mode = p.mode;
-    if (!type) return failure(c, "missing parameter type (expected type=catalog)");
-    if (type !== "catalog") return failure(c, `Unknown command type: ${type}`);
+    if (!type) return failure(c, "missing parameter type (expected type=catalog or type=sale)");
+    if (type !== "catalog" && type !== "sale") return failure(c, `Unknown command type: ${type}`);
     if (!mode) return failure(c, "missing parameter mode");
     if (mode === "checkauth") return await checkauth(c, type);
 
@@ -111,6 +112,11 @@ export function exchangeRoutes(ctx: AppContext): Hono<AppEnv> {
     );
     if (!session) {
       return failure(c, "not authorized: no live exchange session (run checkauth first)");
+    }
+    if (type === "sale") {
+      // Orders both ways: src/orders/sale-exchange.ts.
+      const r = await handleSaleMode(ctx, c, session, p);
+      return r.response ?? reply(c, ...(r.lines ?? ["failure", "no answer"]));
     }
     switch (mode) {
       case "init":

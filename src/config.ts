@@ -3,6 +3,9 @@
  * A bad value stops the process with one line naming the variable and what is wrong.
  */
 import * as v from "valibot";
+import { type OrdersConfig, parseOrdersConfig } from "./orders/config.ts";
+import { type CustomersConfig, parseCustomersConfig } from "./customers/config.ts";
+import { type MarketplacesConfig, parseMarketplacesConfig } from "./marketplaces/config.ts";
 
 const LogLevel = v.picklist(["fatal", "error", "warn", "info", "debug", "trace", "silent"]);
 const Role = v.picklist(["web", "worker", "all"]);
@@ -93,6 +96,9 @@ export type Config = {
     zipMaxRatio: number;
   };
   dataDir: string;
+  orders: OrdersConfig;
+  customers: CustomersConfig;
+  marketplaces: MarketplacesConfig;
 };
 
 export class ConfigError extends Error {}
@@ -103,12 +109,17 @@ const DEV_PASSWORD = "1c-exchange";
 const DEV_TOKENS = "admin:dev-admin-token,platform:dev-platform-token,reader:dev-reader-token";
 
 export function loadConfig(env: Record<string, string | undefined> = Deno.env.toObject()): Config {
+  // Empty means unset: `FOO=` in an env file must not turn into an invalid value.
   const clean: Record<string, string> = {};
-  for (const key of Object.keys(EnvSchema.entries)) {
-    const value = env[key];
+  for (const [key, value] of Object.entries(env)) {
     if (value !== undefined && value !== "") clean[key] = value;
   }
-  const parsed = v.safeParse(EnvSchema, clean);
+  const parsed = v.safeParse(
+    EnvSchema,
+    Object.fromEntries(
+      Object.keys(EnvSchema.entries).flatMap((k) => k in clean ? [[k, clean[k]]] : []),
+    ),
+  );
   if (!parsed.success) {
     const issue = parsed.issues[0];
     const key = issue.path?.[0]?.key ?? "environment";
@@ -150,5 +161,8 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
       zipMaxRatio: e.ZIP_MAX_RATIO,
     },
     dataDir: e.DATA_DIR,
+    orders: parseOrdersConfig(clean, production),
+    customers: parseCustomersConfig(clean, production),
+    marketplaces: parseMarketplacesConfig(clean, production),
   };
 }

@@ -8,6 +8,7 @@ import { startEmbeddedPostgres } from "../db/embedded.ts";
 import { openContext } from "./bootstrap.ts";
 import { createApp } from "./app.ts";
 import { startWorkers } from "../workers/index.ts";
+import { startMarketplaceScheduler } from "./marketplaces/scheduler.ts";
 
 let config;
 try {
@@ -41,6 +42,8 @@ if (!databaseUrl) {
 const ctx = await openContext(config, log, databaseUrl, config.role === "web" ? 10 : 12);
 
 if (config.role !== "web") await startWorkers(ctx);
+// Croner fires in every instance; the jobs it enqueues are deduplicated per slot by pg-boss.
+const stopScheduler = startMarketplaceScheduler(ctx);
 
 let server: Deno.HttpServer | null = null;
 if (config.role !== "worker") {
@@ -62,6 +65,7 @@ async function shutdown(signal: string) {
   log.info({ signal }, "shutting down: no new requests or jobs; finishing what runs");
   // Stop accepting, let in-flight requests finish.
   await server?.shutdown();
+  stopScheduler();
   // Running jobs get 20 s to finish; then pg-boss fails them (to be retried) and aborts their
   // signal, the import's transaction rolls back, and the next worker starts it again clean.
   // Nothing is lost or half-applied. (Fly's kill_timeout is 60 s.)

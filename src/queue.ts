@@ -5,6 +5,9 @@
 import { PgBoss, type Queue } from "pg-boss";
 import type pg from "pg";
 import type { Logger } from "./log.ts";
+import { ORDER_QUEUES } from "./orders/queues.ts";
+import { CUSTOMER_QUEUES } from "./customers/queues.ts";
+import { MARKETPLACE_QUEUES } from "./marketplaces/queues.ts";
 
 export const QUEUES = {
   /**
@@ -34,8 +37,16 @@ export function createBoss(pool: pg.Pool, log: Logger): PgBoss {
   return boss;
 }
 
+/** Every queue of every capability: created (or updated) at start, by web and worker alike. */
+export const ALL_QUEUES: Queue[] = [
+  ...Object.values(QUEUES),
+  ...Object.values(ORDER_QUEUES),
+  ...Object.values(CUSTOMER_QUEUES),
+  ...Object.values(MARKETPLACE_QUEUES),
+];
+
 export async function ensureQueues(boss: PgBoss): Promise<void> {
-  for (const q of Object.values(QUEUES)) {
+  for (const q of ALL_QUEUES) {
     const { name, ...options } = q;
     const existing = await boss.getQueue(name);
     if (!existing) await boss.createQueue(name, options);

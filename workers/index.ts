@@ -6,6 +6,9 @@ import type { AppContext } from "../src/context.ts";
 import { QUEUES } from "../src/queue.ts";
 import type { ImportJobData } from "../src/imports/import-runs.ts";
 import { handleCatalogImport } from "./catalog-import.ts";
+import { startOrderWorkers } from "../src/orders/workers.ts";
+import { startCustomerWorkers } from "../src/customers/workers.ts";
+import { startMarketplaceWorkers } from "../src/marketplaces/workers.ts";
 
 export async function startWorkers(ctx: AppContext): Promise<() => Promise<void>> {
   const name = QUEUES.catalogImport.name;
@@ -16,7 +19,13 @@ export async function startWorkers(ctx: AppContext): Promise<() => Promise<void>
       for (const job of jobs) await handleCatalogImport(ctx, job);
     },
   );
+  const stops = [
+    await startOrderWorkers(ctx),
+    await startCustomerWorkers(ctx),
+    await startMarketplaceWorkers(ctx),
+  ];
   return async () => {
     await ctx.boss.offWork(name, { id, wait: true });
+    for (const stop of stops) await stop();
   };
 }

@@ -12,6 +12,9 @@ import { BEARER } from "./schemas.ts";
 import { productRoutes } from "./products.ts";
 import { catalogRoutes } from "./catalog.ts";
 import { importRoutes } from "./imports.ts";
+import { ordersRoutes } from "./orders.ts";
+import { customersRoutes } from "./customers.ts";
+import { marketplacesRoutes } from "./marketplaces.ts";
 
 const WHERE: Record<string, string> = {
   query: "query parameters",
@@ -49,6 +52,9 @@ export function apiRoutes(ctx: AppContext): OpenAPIHono<AppEnv> {
   app.route("/api/v1", productRoutes(ctx));
   app.route("/api/v1", catalogRoutes(ctx));
   app.route("/api/v1", importRoutes(ctx));
+  app.route("/api/v1", ordersRoutes(ctx));
+  app.route("/api/v1", customersRoutes(ctx));
+  app.route("/api/v1", marketplacesRoutes(ctx));
 
   app.doc31("/openapi.json", {
     openapi: "3.1.0",
