@@ -19,9 +19,7 @@ import { ZipError } from "../src/exchange/zip.ts";
 import { CmlError } from "../src/commerceml/records.ts";
 import { importStream } from "../src/catalog/import-stream.ts";
 import type { Counts } from "../src/catalog/writer.ts";
-
-/** A problem with what 1C sent, not with us: no retry. */
-export class ImportInputError extends Error {}
+import { ImportInputError } from "../src/imports/import-input-error.ts";
 
 const isInputError = (e: unknown) =>
   e instanceof CmlError || e instanceof ZipError || e instanceof UnsafeFileNameError ||

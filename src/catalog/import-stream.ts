@@ -11,6 +11,7 @@ import type { CmlRecord, HeaderRecord } from "../commerceml/records.ts";
 import { readCommerceMLInWorker } from "../commerceml/threaded-reader.ts";
 import { readCommerceML } from "../commerceml/reader.ts";
 import { CatalogWriter, type Counts } from "./writer.ts";
+import { ImportInputError } from "../imports/import-input-error.ts";
 
 export interface ImportProgress {
   bytesRead: number;
@@ -69,8 +70,22 @@ export async function importStream(opts: ImportOptions): Promise<ImportResult> {
   }
 
   const pending: Pending = { type: "header", items: [] };
+  let catalogChecked = false;
+  const seenTypes = new Set<CmlRecord["type"]>();
+  const offerParts = new Set<"prices" | "stocks" | "names">();
   const flush = async () => {
     if (pending.items.length === 0) return;
+    if (pending.type === "offer" && !catalogChecked) {
+      // The import admin flow's dependency rule: offers, prices or stock for a catalog that
+      // has no products at all cannot be right (the catalog file was not sent, or failed).
+      catalogChecked = true;
+      const r = await client.query("SELECT EXISTS (SELECT 1 FROM products) AS any");
+      if (!r.rows[0].any) {
+        throw new ImportInputError(
+          "offers, prices or stock arrived but the catalog has no products: import the catalog first",
+        );
+      }
+    }
     const items = pending.items;
     pending.items = [];
     switch (pending.type) {
@@ -127,6 +142,12 @@ export async function importStream(opts: ImportOptions): Promise<ImportResult> {
           }
           continue;
         }
+        seenTypes.add(rec.type);
+        if (rec.type === "offer") {
+          if (rec.prices !== null) offerParts.add("prices");
+          if (rec.stocks !== null || rec.quantity !== null) offerParts.add("stocks");
+          if (rec.name !== null) offerParts.add("names");
+        }
         if (rec.type !== pending.type || pending.items.length >= opts.batchSize) await flush();
         pending.type = rec.type;
         pending.items.push(rec);
@@ -167,7 +188,7 @@ export async function importStream(opts: ImportOptions): Promise<ImportResult> {
   }
   const fulls = Object.values(full);
   return {
-    kind: describeKind(sections),
+    kind: describeKind(sections, seenTypes, offerParts),
     fullExchange: fulls.length ? fulls.some(Boolean) : null,
     counts: writer.counts,
     warnings,
@@ -176,12 +197,26 @@ export async function importStream(opts: ImportOptions): Promise<ImportResult> {
   };
 }
 
-function describeKind(sections: Set<HeaderRecord["section"]>): string {
-  const data = [...sections];
-  if (data.length === 0) return "empty";
-  if (sections.has("catalog") && sections.has("offers")) return "mixed";
-  for (const k of ["catalog", "offers", "classifier", "counterparties", "document"] as const) {
-    if (sections.has(k)) return k;
+/**
+ * What the file held, from its content (3.x packages are named import___/offers___/prices___/
+ * rests___, but a name proves nothing: a classifier package also carries an empty Каталог).
+ */
+function describeKind(
+  sections: Set<HeaderRecord["section"]>,
+  types: Set<CmlRecord["type"]>,
+  offerParts: Set<"prices" | "stocks" | "names">,
+): string {
+  const products = types.has("product");
+  const offers = types.has("offer");
+  if (products && offers) return "mixed";
+  if (products) return "catalog";
+  if (offers) {
+    if (offerParts.has("names")) return "offers";
+    if (offerParts.has("prices") && !offerParts.has("stocks")) return "prices";
+    if (offerParts.has("stocks") && !offerParts.has("prices")) return "rests";
+    return "offers";
   }
-  return data[0];
+  if (types.size > 0) return "classifier";
+  for (const k of ["counterparties", "document"] as const) if (sections.has(k)) return k;
+  return "empty";
 }

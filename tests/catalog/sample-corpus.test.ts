@@ -4,7 +4,8 @@
  * database, set by set in the order 1C sends them. Counts and a few exact values are
  * checked against what the files say (see the corpus's SOURCES.md).
  */
-import { assert, assertEquals } from "@std/assert";
+import { assert, assertEquals, assertRejects } from "@std/assert";
+import { ImportInputError } from "../../src/imports/import-input-error.ts";
 import { createHarness, type Harness } from "../helpers/harness.ts";
 import { type ImportResult, importStream } from "../../src/catalog/import-stream.ts";
 
@@ -168,18 +169,113 @@ Deno.test("sample corpus imports", async (t) => {
     });
 
     await t.step(
-      "offers without their catalog are skipped and reported (umi-cms, real-1c-ut101)",
+      "Bitrix module 3.1 split exchange: each package updates what it carries",
       async () => {
         await reset(h);
-        const u = await imp("irpsv__commerceml/tests/assets/umi-cms/offers.xml");
-        assertEquals(skipped(u, "offers"), 14);
-        assertEquals(await count(h, "price_types"), 5);
-        assert(u.warnings[0].includes("skipped"));
-        const b = await imp("irpsv__commerceml/tests/assets/real-1c-ut101/offers.xml");
-        assertEquals(skipped(b, "offers"), 103);
+        const base = "irpsv__commerceml/tests/assets/bitrix-module-6/";
+        const cls = await imp(base + "import.xml");
+        assertEquals(cls.kind, "classifier");
+        assertEquals(await count(h, "price_types"), 8);
+        assertEquals(await count(h, "warehouses"), 12);
+        assertEquals(await count(h, "units", "code = '796'"), 1, "unit code trimmed");
+        await imp(base + "properties/1/import.xml");
+        assertEquals(await count(h, "properties"), 25);
+        assertEquals(await count(h, "property_values"), 146);
+        const goods = await imp(base + "goods/1/import.xml");
+        assertEquals(created(goods, "products"), 21);
+        const offers = await imp(base + "goods/1/offers.xml");
+        assertEquals(created(offers, "offers"), 86);
+        assertEquals(await count(h, "offers", "NOT is_active"), 6, "ПометкаУдаления honoured");
+        assertEquals(await count(h, "prices"), 0, "an offers package without Цены sets no prices");
+        const prices = await imp(base + "goods/1/prices.xml");
+        assertEquals(created(prices, "prices"), 86);
+        const rests = await imp(base + "goods/1/rests.xml");
+        assertEquals(created(rests, "stocks"), 1032);
+        assertEquals(await count(h, "prices"), 86, "a rests package does not touch prices");
+        // A prices package again: stock stays.
+        const again = await imp(base + "goods/1/prices.xml");
+        assertEquals(again.counts.prices?.unchanged, 86);
+        assertEquals(await count(h, "stocks"), 1032, "a prices package does not zero stock");
+        // Split packages never deactivate by themselves.
+        assertEquals(await count(h, "products", "NOT is_active"), 0);
+      },
+    );
+
+    await t.step(
+      "minimal 3.1 set (wagood) and classifier/goods fixtures (ArgentCrusade)",
+      async () => {
+        await reset(h);
+        const w = "wagood__commerceml/example/commerce-ml3/";
+        await imp(w + "import___57c55968-51d1-46f0-b5d7-927f420b8fd4.xml");
+        const g = await imp(w + "import___5335d080-66b0-4355-887c-d54bba6f1f08.xml");
+        assertEquals(created(g, "products"), 1);
+        const o = await imp(w + "offers___13955e2c-c7d0-4189-8db7-9bc863cde645.xml");
+        assertEquals(created(o, "offers") + skipped(o, "offers"), 2);
+        const a = "ArgentCrusade__commerceml/tests/fixtures/";
+        const groups = await imp(a + "group-example.xml");
+        assertEquals(created(groups, "groups"), 12);
+        const p = await imp(a + "products-example.xml");
+        assertEquals(created(p, "products"), 1);
+        const pics = await h.ctx.pool.query(
+          "SELECT cardinality(images) AS n FROM products ORDER BY updated_at DESC LIMIT 1",
+        );
+        assertEquals(pics.rows[0].n, 5, "Картинка order kept");
+        const pr = await imp(a + "prices-example.xml");
+        assertEquals(created(pr, "prices") + skipped(pr, "offers"), 3);
+      },
+    );
+
+    await t.step("Turumburum 3.1 classifier (CRLF) and a rests package", async () => {
+      await reset(h);
+      const t1 = await imp("TurumburumStudio__ExchangeCommerceML/storage/xml/classifier.xml");
+      assertEquals(created(t1, "groups"), 2);
+      assertEquals(await count(h, "price_types"), 7);
+      assertEquals(await count(h, "warehouses"), 14);
+      // Stock for a catalog without products: refused, nothing kept.
+      await assertRejects(
+        () => imp("TurumburumStudio__ExchangeCommerceML/storage/xml/rests.xml"),
+        ImportInputError,
+        "import the catalog first",
+      );
+    });
+
+    await t.step(
+      "2.09 split offers/prices/rests (gillbeits example) for products not sent",
+      async () => {
+        await reset(h);
+        await imp("gillbeits__commerceml/tests/import.xml"); // some other catalog exists
+        const base = "gillbeits__commerceml/example/";
+        const o = await imp(base + "offers___7f304edc-2527-4d3d-b058-6e4ee53de2e0.xml");
+        assertEquals(skipped(o, "offers"), 978);
+        const p = await imp(base + "prices___d66a6b51-ce9c-4e7a-8c7c-25079721107f.xml");
+        assertEquals(skipped(p, "offers"), 978);
+        const r = await imp(base + "rests___1af6e7b8-a026-4690-9752-1c9d64cb914d.xml");
+        assertEquals(skipped(r, "offers"), 978);
         assertEquals(await count(h, "offers"), 0);
       },
     );
+
+    await t.step("offers for an empty catalog fail: import the catalog first", async () => {
+      await reset(h);
+      await assertRejects(
+        () => imp("irpsv__commerceml/tests/assets/umi-cms/offers.xml"),
+        ImportInputError,
+        "import the catalog first",
+      );
+      assertEquals(await count(h, "price_types"), 0, "nothing from the refused file stays");
+    });
+
+    await t.step("offers for products the catalog lacks are skipped and reported", async () => {
+      // A catalog exists (gillbeits), but not the products these offers belong to.
+      await imp("gillbeits__commerceml/tests/import.xml");
+      const u = await imp("irpsv__commerceml/tests/assets/umi-cms/offers.xml");
+      assertEquals(skipped(u, "offers"), 14);
+      assertEquals(await count(h, "price_types"), 5);
+      assert(u.warnings[0].includes("skipped"));
+      const b = await imp("irpsv__commerceml/tests/assets/real-1c-ut101/offers.xml");
+      assertEquals(skipped(b, "offers"), 103);
+      assertEquals(await count(h, "offers"), 0);
+    });
 
     await t.step(
       "order and counterparty documents are recognised, not imported as catalog",
