@@ -27,7 +27,7 @@ export async function openContext(
   const boss = createBoss(pool, log);
   const state = { queueStarted: false, shuttingDown: false };
   await boss.start();
-  await ensureQueues(boss);
+  await ensureQueues(boss, log);
   state.queueStarted = true;
   return {
     config,

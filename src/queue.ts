@@ -45,11 +45,18 @@ export const ALL_QUEUES: Queue[] = [
   ...Object.values(MARKETPLACE_QUEUES),
 ];
 
-export async function ensureQueues(boss: PgBoss): Promise<void> {
+export async function ensureQueues(boss: PgBoss, log?: Logger): Promise<void> {
   for (const q of ALL_QUEUES) {
-    const { name, ...options } = q;
+    const { name, policy, ...options } = q;
     const existing = await boss.getQueue(name);
-    if (!existing) await boss.createQueue(name, options);
-    else await boss.updateQueue(name, options);
+    if (!existing) {
+      await boss.createQueue(name, { policy, ...options });
+      continue;
+    }
+    // pg-boss cannot change a queue's policy once created; the other options follow the code.
+    if (policy && existing.policy !== policy) {
+      log?.warn({ queue: name, policy: existing.policy, wanted: policy }, "queue policy differs");
+    }
+    await boss.updateQueue(name, options);
   }
 }

@@ -10,7 +10,7 @@
 import { sql } from "kysely";
 import type { Job } from "pg-boss";
 import type { AppContext } from "../src/context.ts";
-import type { ImportJobData } from "../src/imports/import-runs.ts";
+import { IMPORT_KINDS, type ImportJobData } from "../src/imports/import-runs.ts";
 import { QUEUES } from "../src/queue.ts";
 import { unpackSessionZips } from "../src/exchange/unpack.ts";
 import { baseName, UnsafeFileNameError } from "../src/exchange/filename.ts";
@@ -40,7 +40,7 @@ export function progressLine(bytesRead: number, size: number, counts: Counts): s
 }
 
 export async function handleCatalogImport(ctx: AppContext, job: Job<ImportJobData>): Promise<void> {
-  const { runId, requestId } = job.data;
+  const { runId, requestId, dryRun, expectedKind } = job.data;
   const log = ctx.log.child({ requestId, runId, jobId: job.id });
   const run = await ctx.db.selectFrom("import_runs").selectAll().where("id", "=", runId)
     .executeTakeFirst();
@@ -86,6 +86,8 @@ export async function handleCatalogImport(ctx: AppContext, job: Job<ImportJobDat
         threaded: ctx.config.import.parser === "thread",
         signal: job.signal,
         splitPackage: /___|\//.test(file.name),
+        dryRun,
+        acceptKinds: expectedKind ? IMPORT_KINDS[expectedKind] : undefined,
         onProgress: (p) =>
           setProgress(progressLine(p.bytesRead, Number(file.size), p.counts), {
             bytes_read: p.bytesRead,
@@ -102,7 +104,7 @@ export async function handleCatalogImport(ctx: AppContext, job: Job<ImportJobDat
       full_exchange: result.fullExchange,
       counts: JSON.stringify(result.counts),
       errors: JSON.stringify(result.warnings),
-      progress: `done in ${seconds.toFixed(1)} s`,
+      progress: `${dryRun ? "dry run, nothing written: " : ""}done in ${seconds.toFixed(1)} s`,
       bytes_read: file.size,
       finished_at: sql`now()`,
     }).where("id", "=", runId).execute();

@@ -48,6 +48,8 @@ export interface ImportOptions {
    * mode=deactivate / complete. CommerceML 3.x files count as split whatever their name.
    */
   splitPackage?: boolean;
+  /** Refuse (and roll back) a file whose content is none of these kinds. */
+  acceptKinds?: readonly string[];
 }
 
 type Pending = { type: CmlRecord["type"]; items: CmlRecord[] };
@@ -165,6 +167,12 @@ export async function importStream(opts: ImportOptions): Promise<ImportResult> {
       }
       if (full.offers === true) kinds.push("o");
       if (kinds.length) await writer.deactivateUnseen(runId, kinds);
+    }
+    const kind = describeKind(sections, seenTypes, offerParts);
+    if (opts.acceptKinds && !opts.acceptKinds.includes(kind)) {
+      throw new ImportInputError(
+        `the file holds ${kind} data, not ${opts.acceptKinds.join(" or ")}: nothing imported`,
+      );
     }
     if (opts.dryRun) await client.query("ROLLBACK");
     else await client.query("COMMIT");

@@ -19,7 +19,20 @@ export function jobIdForRun(runId: string): string {
 export interface ImportJobData {
   runId: string;
   requestId: string | null;
+  /** Report what would change, then roll back (the CLI's --dry-run). */
+  dryRun?: boolean;
+  /** Refuse the file unless it holds this kind of data (CLI --kind, replay by kind). */
+  expectedKind?: ImportKind;
 }
+
+/** What an operator asks to import; each accepts the file kinds that carry it. */
+export const IMPORT_KINDS = {
+  catalog: ["catalog", "mixed", "classifier"],
+  offers: ["offers", "mixed", "prices", "rests"],
+  prices: ["prices", "offers", "mixed"],
+  rests: ["rests", "offers", "mixed"],
+} as const;
+export type ImportKind = keyof typeof IMPORT_KINDS;
 
 /**
  * The run for this file in this session's current generation, created and enqueued on the
@@ -27,7 +40,14 @@ export interface ImportJobData {
  */
 export async function requestImport(
   ctx: AppContext,
-  opts: { sessionId: string; generation: number; fileName: string; requestId: string | null },
+  opts: {
+    sessionId: string;
+    generation: number;
+    fileName: string;
+    requestId: string | null;
+    dryRun?: boolean;
+    expectedKind?: ImportKind;
+  },
 ): Promise<ImportRun> {
   await ctx.db.insertInto("import_runs").values({
     session_id: opts.sessionId,
@@ -42,7 +62,12 @@ export async function requestImport(
     .where("file_name", "=", opts.fileName).executeTakeFirstOrThrow();
   if (run.job_id === null && run.status === "queued") {
     const jobId = jobIdForRun(run.id);
-    const data: ImportJobData = { runId: run.id, requestId: opts.requestId };
+    const data: ImportJobData = {
+      runId: run.id,
+      requestId: opts.requestId,
+      ...(opts.dryRun ? { dryRun: true } : {}),
+      ...(opts.expectedKind ? { expectedKind: opts.expectedKind } : {}),
+    };
     const { name, ...options } = QUEUES.catalogImport;
     await ctx.boss.send(name, data, { ...options, id: jobId });
     run = await ctx.db.updateTable("import_runs").set({ job_id: jobId })
