@@ -67,6 +67,7 @@ export interface ImportRunTable {
   file_size: BigIntCol | null;
   bytes_read: ColumnType<string, string | number | undefined, string | number>;
   full_exchange: boolean | null;
+  deactivation_deferred: Generated<boolean>;
   counts: ColumnType<ImportCounts, ImportCounts | string | undefined, ImportCounts | string>;
   errors: ColumnType<string[], string[] | string | undefined, string[] | string>;
   error: string | null;

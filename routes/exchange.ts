@@ -126,10 +126,9 @@ export function exchangeRoutes(ctx: AppContext): Hono<AppEnv> {
       case "import":
         return await importMode(c, session, p.filename);
       case "deactivate":
-        return await deactivate(c, p.timestamp);
+        return await deactivate(c, session, p.timestamp);
       case "complete":
-        await closeSession(ctx.db, session.id);
-        return reply(c, "success", "exchange complete");
+        return await complete(c, session);
       default:
         return failure(c, `Unknown mode: ${mode}`);
     }
@@ -263,14 +262,41 @@ export function exchangeRoutes(ctx: AppContext): Hono<AppEnv> {
     }
   }
 
-  async function deactivate(c: Context<AppEnv>, timestamp: string | undefined): Promise<Response> {
+  async function deactivate(
+    c: Context<AppEnv>,
+    session: ExchangeSession,
+    timestamp: string | undefined,
+  ): Promise<Response> {
     const t = Number(timestamp);
     if (!timestamp || !Number.isInteger(t) || t <= 0) {
       return failure(c, "mode=deactivate needs timestamp=<unix seconds> from checkauth");
     }
-    const r = await deactivateSince(ctx.pool, t);
+    await ctx.db.updateTable("exchange_sessions").set({ deactivated_at: new Date() })
+      .where("id", "=", session.id).execute();
+    const r = await deactivateSince(ctx.pool, t, session.id);
     if (r.skippedReason) return reply(c, "success", `nothing deactivated: ${r.skippedReason}`);
     return reply(c, "success", `${r.deactivated} product(s) deactivated`);
+  }
+
+  /**
+   * mode=complete: the last call of a run. A split exchange whose client never sent
+   * mode=deactivate still gets its deactivation here, over this session's runs.
+   */
+  async function complete(c: Context<AppEnv>, session: ExchangeSession): Promise<Response> {
+    let note = "exchange complete";
+    if (!session.deactivated_at) {
+      const deferred = await ctx.db.selectFrom("import_runs").select("id")
+        .where("session_id", "=", session.id).where("deactivation_deferred", "=", true)
+        .executeTakeFirst();
+      if (deferred) {
+        const r = await deactivateSince(ctx.pool, Number(session.started_unix), session.id);
+        note += r.skippedReason
+          ? `; nothing deactivated: ${r.skippedReason}`
+          : `; ${r.deactivated} product(s) deactivated`;
+      }
+    }
+    await closeSession(ctx.db, session.id);
+    return reply(c, "success", note);
   }
 
   app.on(["GET", "POST"], "/1c_exchange.php", handler);

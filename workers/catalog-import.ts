@@ -102,6 +102,7 @@ export async function handleCatalogImport(ctx: AppContext, job: Job<ImportJobDat
       status: "success",
       kind: result.kind,
       full_exchange: result.fullExchange,
+      deactivation_deferred: result.deactivationDeferred && !dryRun,
       counts: JSON.stringify(result.counts),
       errors: JSON.stringify(result.warnings),
       progress: `${dryRun ? "dry run, nothing written: " : ""}done in ${seconds.toFixed(1)} s`,

@@ -60,6 +60,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       file_size bigint,
       bytes_read bigint NOT NULL DEFAULT 0,
       full_exchange boolean,
+      -- A full package of a split exchange: its deactivation waits for deactivate/complete.
+      deactivation_deferred boolean NOT NULL DEFAULT false,
       counts jsonb NOT NULL DEFAULT '{}',
       errors jsonb NOT NULL DEFAULT '[]',
       error text,

@@ -14,9 +14,14 @@ export interface DeactivationResult {
   skippedReason: string | null;
 }
 
+/**
+ * @param sessionId the session asking: when T is its own checkauth timestamp, its exact start
+ * is used, so runs of an earlier exchange in the same second do not count.
+ */
 export async function deactivateSince(
   pool: pg.Pool,
   sinceUnix: number,
+  sessionId?: string,
 ): Promise<DeactivationResult> {
   const client = await pool.connect();
   try {
@@ -29,8 +34,11 @@ export async function deactivateSince(
     };
     const runs: { rows: RunRow[] } = await client.query(
       `SELECT id, status, full_exchange, kind FROM import_runs
-       WHERE created_at >= to_timestamp($1) ORDER BY id`,
-      [sinceUnix],
+       WHERE created_at >= COALESCE(
+         (SELECT created_at FROM exchange_sessions WHERE id = $2 AND started_unix = $1),
+         to_timestamp($1))
+       ORDER BY id`,
+      [sinceUnix, sessionId ?? null],
     );
     const unfinished = runs.rows.filter((r) => r.status === "queued" || r.status === "running");
     const failed = runs.rows.filter((r) => r.status === "failed");

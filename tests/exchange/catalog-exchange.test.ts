@@ -213,6 +213,61 @@ Deno.test("catalog exchange", async (t) => {
     );
 
     await t.step(
+      "a split exchange deactivates only what no package listed, at deactivate",
+      async () => {
+        await exchange(h, [["import.xml", F.importXml()]]); // all three active
+        const c = new OneCClient(inProcess(h.app));
+        await c.checkauth();
+        await c.init();
+        const files: [string, string][] = [
+          ["goods/1/import___a.xml", F.importXml({ products: [F.P1] })],
+          ["goods/2/import___b.xml", F.importXml({ products: [F.P2] })],
+        ];
+        for (const [name, xml] of files) await c.upload(name, enc.encode(xml));
+        for (const [name] of files) {
+          const a = await c.importFile(name);
+          assertEquals(a.lines[0], "success", a.lines.join(" | "));
+          assert(!/deactivated/.test(a.lines[1]), "one package never deactivates");
+        }
+        assertEquals((await product(h, F.P3))?.is_active, true);
+        const d = await c.call({ mode: "deactivate", timestamp: String(c.timestamp) });
+        assertEquals(d.lines, ["success", "1 product(s) deactivated"]);
+        assertEquals((await product(h, F.P3))?.is_active, false);
+        assertEquals((await product(h, F.P1))?.is_active, true);
+        assertEquals((await product(h, F.P2))?.is_active, true);
+        assertEquals((await c.call({ mode: "complete" })).lines[0], "success");
+      },
+    );
+
+    await t.step("a split exchange without mode=deactivate deactivates at complete", async () => {
+      await exchange(h, [["import.xml", F.importXml()]]);
+      const c = new OneCClient(inProcess(h.app));
+      await c.checkauth();
+      await c.init();
+      await c.upload("goods/1/import___a.xml", enc.encode(F.importXml({ products: [F.P1, F.P3] })));
+      assertEquals((await c.importFile("goods/1/import___a.xml")).lines[0], "success");
+      assertEquals((await product(h, F.P2))?.is_active, true);
+      const done = await c.call({ mode: "complete" });
+      assertEquals(done.lines, ["success", "exchange complete; 1 product(s) deactivated"]);
+      assertEquals((await product(h, F.P2))?.is_active, false);
+      await exchange(h, [["import.xml", F.importXml()]]); // restore for the next steps
+    });
+
+    await t.step("deactivate after a failed package deactivates nothing", async () => {
+      const c = new OneCClient(inProcess(h.app));
+      await c.checkauth();
+      await c.init();
+      await c.upload("goods/1/import___a.xml", enc.encode(F.importXml({ products: [F.P1] })));
+      await c.upload("goods/2/import___b.xml", enc.encode("<broken"));
+      await c.importFile("goods/1/import___a.xml");
+      assertEquals((await c.importFile("goods/2/import___b.xml")).lines[0], "failure");
+      const d = await c.call({ mode: "deactivate", timestamp: String(c.timestamp) });
+      assertEquals(d.lines[0], "success");
+      assertMatch(d.lines[1], /nothing deactivated: import run \d+ failed/);
+      assertEquals((await product(h, F.P2))?.is_active, true);
+    });
+
+    await t.step(
       "malformed XML fails with line and column and leaves the catalog intact",
       async () => {
         const broken = F.importXml({ p1Name: "Сломано" }).replace("</Товары>", "</Товар>");
