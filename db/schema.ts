@@ -68,6 +68,8 @@ export interface ImportRunTable {
   bytes_read: ColumnType<string, string | number | undefined, string | number>;
   full_exchange: boolean | null;
   deactivation_deferred: Generated<boolean>;
+  content_sha256: string | null;
+  same_as_run_id: string | null;
   counts: ColumnType<ImportCounts, ImportCounts | string | undefined, ImportCounts | string>;
   errors: ColumnType<string[], string[] | string | undefined, string[] | string>;
   error: string | null;
@@ -93,6 +95,11 @@ export interface ImportSeenTable {
   run_id: BigIntCol;
   kind: "g" | "p" | "o";
   onec_id: string;
+}
+
+export interface CatalogChangeTable {
+  entity: string;
+  changed_at: Timestamp;
 }
 
 export interface GroupTable {
@@ -225,6 +232,7 @@ export interface CatalogTables {
   upload_chunks: UploadChunkTable;
   import_runs: ImportRunTable;
   import_seen: ImportSeenTable;
+  catalog_changes: CatalogChangeTable;
   groups: GroupTable;
   properties: PropertyTable;
   property_values: PropertyValueTable;

@@ -20,6 +20,12 @@ import { CmlError } from "../src/commerceml/records.ts";
 import { importStream } from "../src/catalog/import-stream.ts";
 import type { Counts } from "../src/catalog/writer.ts";
 import { ImportInputError } from "../src/imports/import-input-error.ts";
+import {
+  allUnchanged,
+  copySeen,
+  findIdenticalRun,
+  sha256OfUpload,
+} from "../src/imports/identical-file.ts";
 
 const isInputError = (e: unknown) =>
   e instanceof CmlError || e instanceof ZipError || e instanceof UnsafeFileNameError ||
@@ -72,8 +78,28 @@ export async function handleCatalogImport(ctx: AppContext, job: Job<ImportJobDat
     if (!run.session_id) throw new ImportInputError("the run has no exchange session");
     await unpackSessionZips(ctx, run.session_id, (m) => setProgress(m));
     const file = await findUpload(ctx, run.session_id, run.file_name);
+    await setProgress("checking whether the file changed");
+    const sha256 = await sha256OfUpload(ctx.pool, file.id);
     await ctx.db.updateTable("import_runs")
-      .set({ file_size: file.size, upload_file_id: file.id }).where("id", "=", runId).execute();
+      .set({ file_size: file.size, upload_file_id: file.id, content_sha256: sha256 })
+      .where("id", "=", runId).execute();
+    const same = await findIdenticalRun(ctx.pool, sha256, runId);
+    if (same && (!expectedKind || IMPORT_KINDS[expectedKind].some((k) => k === same.kind))) {
+      if (same.full_exchange && !dryRun) await copySeen(ctx.pool, same.id, runId);
+      await ctx.db.updateTable("import_runs").set({
+        status: "success",
+        kind: same.kind,
+        full_exchange: same.full_exchange,
+        deactivation_deferred: same.deactivation_deferred && !dryRun,
+        counts: JSON.stringify(allUnchanged(same.counts)),
+        same_as_run_id: same.id,
+        progress: `identical to run #${same.id}, nothing changed since: skipped`,
+        bytes_read: file.size,
+        finished_at: sql`now()`,
+      }).where("id", "=", runId).execute();
+      log.info({ sameAs: same.id }, "catalog import skipped: identical file");
+      return;
+    }
 
     const client = await ctx.pool.connect();
     let result;

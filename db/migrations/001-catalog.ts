@@ -62,6 +62,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       full_exchange boolean,
       -- A full package of a split exchange: its deactivation waits for deactivate/complete.
       deactivation_deferred boolean NOT NULL DEFAULT false,
+      -- sha256 of the file: an identical re-send can be recognised without parsing it.
+      content_sha256 text,
+      -- Set when the run was recognised as identical to an earlier one and skipped.
+      same_as_run_id bigint,
       counts jsonb NOT NULL DEFAULT '{}',
       errors jsonb NOT NULL DEFAULT '[]',
       error text,
@@ -85,6 +89,13 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       onec_id text NOT NULL
     );
     CREATE INDEX import_seen_run ON import_seen (run_id);
+
+    -- When each kind of catalog data last changed (imports and deactivations): a file identical
+    -- to an earlier run may be skipped only if nothing it carries changed since that run.
+    CREATE TABLE catalog_changes (
+      entity text PRIMARY KEY,
+      changed_at timestamptz NOT NULL
+    );
 
     CREATE TABLE groups (
       onec_id text PRIMARY KEY,
@@ -204,7 +215,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`
     DROP TABLE stocks, prices, offers, products, units, warehouses, price_types,
-      property_values, properties, groups, import_seen, import_runs, upload_chunks,
+      property_values, properties, groups, catalog_changes, import_seen, import_runs, upload_chunks,
       upload_files, exchange_sessions;
   `.execute(db);
 }

@@ -8,6 +8,7 @@
  * must never deactivate).
  */
 import type pg from "pg";
+import { MARK_CHANGED } from "./writer-sql.ts";
 
 export interface DeactivationResult {
   deactivated: number;
@@ -64,6 +65,7 @@ export async function deactivateSince(
          WHERE s.run_id = ANY($1::bigint[]) AND s.kind = 'p' AND s.onec_id = t.onec_id)`,
       [ids],
     );
+    if (r.rowCount) await client.query(MARK_CHANGED, [["products"]]);
     await client.query("COMMIT");
     return { deactivated: r.rowCount ?? 0, skippedReason: null };
   } catch (e) {

@@ -174,6 +174,7 @@ export async function importStream(opts: ImportOptions): Promise<ImportResult> {
         `the file holds ${kind} data, not ${opts.acceptKinds.join(" or ")}: nothing imported`,
       );
     }
+    await writer.markChanged();
     if (opts.dryRun) await client.query("ROLLBACK");
     else await client.query("COMMIT");
   } catch (e) {

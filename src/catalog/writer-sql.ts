@@ -245,3 +245,8 @@ export const DEACTIVATE_UNSEEN_IN_RUN = {
 } as const;
 
 export const FORGET_SEEN = `DELETE FROM import_seen WHERE run_id = $1`;
+
+/** Entities this transaction changed (see catalog_changes in the migration). */
+export const MARK_CHANGED = `
+INSERT INTO catalog_changes (entity, changed_at) SELECT unnest($1::text[]), now()
+ON CONFLICT (entity) DO UPDATE SET changed_at = excluded.changed_at`;

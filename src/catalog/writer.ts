@@ -399,6 +399,13 @@ export class CatalogWriter {
     }
   }
 
+  /** Records which kinds of data this transaction changed (for skipping identical files). */
+  async markChanged(): Promise<void> {
+    const changed = Object.entries(this.counts)
+      .filter(([, c]) => c.created + c.updated + c.deactivated > 0).map(([entity]) => entity);
+    if (changed.length > 0) await this.db.query(Q.MARK_CHANGED, [changed]);
+  }
+
   async forgetSeen(runId: string): Promise<void> {
     await this.db.query(Q.FORGET_SEEN, [runId]);
   }

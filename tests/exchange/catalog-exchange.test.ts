@@ -268,6 +268,31 @@ Deno.test("catalog exchange", async (t) => {
     });
 
     await t.step(
+      "an identical re-sent file is skipped unless what it carries changed since",
+      async () => {
+        const lastRun = () =>
+          h.ctx.db.selectFrom("import_runs").selectAll().orderBy("id", "desc")
+            .executeTakeFirstOrThrow();
+        const xml = F.importXml({ p1Name: "Дрель (версия Б)" });
+        await exchange(h, [["import.xml", xml]]);
+        const first = await lastRun();
+        assertEquals(first.same_as_run_id, null);
+        const { answers } = await exchange(h, [["import.xml", xml]]);
+        assertMatch(answers[0].lines[1], /products: 3 unchanged/);
+        const second = await lastRun();
+        assertEquals(second.same_as_run_id, first.id);
+        assertEquals(second.content_sha256, first.content_sha256);
+        // Another file changes a product: the identical file must be applied again.
+        await exchange(h, [["import.xml", F.importXml({ p1Name: "Другое имя" })]]);
+        await exchange(h, [["import.xml", xml]]);
+        const third = await lastRun();
+        assertEquals(third.same_as_run_id, null);
+        assertEquals((await product(h, F.P1))?.name, "Дрель (версия Б)");
+        await exchange(h, [["import.xml", F.importXml()]]); // back to the fixture's names
+      },
+    );
+
+    await t.step(
       "malformed XML fails with line and column and leaves the catalog intact",
       async () => {
         const broken = F.importXml({ p1Name: "Сломано" }).replace("</Товары>", "</Товар>");
