@@ -41,6 +41,7 @@ export interface UploadFileTable {
   origin: Generated<string>;
   /** For an uploaded .zip: when its entries were unpacked into sibling files. */
   unpacked_at: Timestamp | null;
+  published_at: Timestamp | null;
   created_at: DefaultTimestamp;
   updated_at: DefaultTimestamp;
 }
@@ -95,6 +96,20 @@ export interface ImportSeenTable {
   run_id: BigIntCol;
   kind: "g" | "p" | "o";
   onec_id: string;
+}
+
+export interface ImageTable {
+  sha256: string;
+  content_type: string;
+  size: number;
+  data: Uint8Array;
+  created_at: DefaultTimestamp;
+}
+
+export interface ImagePathTable {
+  path: string;
+  sha256: string;
+  updated_at: DefaultTimestamp;
 }
 
 export interface CatalogChangeTable {
@@ -233,6 +248,8 @@ export interface CatalogTables {
   import_runs: ImportRunTable;
   import_seen: ImportSeenTable;
   catalog_changes: CatalogChangeTable;
+  images: ImageTable;
+  image_paths: ImagePathTable;
   groups: GroupTable;
   properties: PropertyTable;
   property_values: PropertyValueTable;

@@ -20,6 +20,7 @@ import { CmlError } from "../src/commerceml/records.ts";
 import { importStream } from "../src/catalog/import-stream.ts";
 import type { Counts } from "../src/catalog/writer.ts";
 import { ImportInputError } from "../src/imports/import-input-error.ts";
+import { pruneUnreferencedImages, publishSessionImages } from "../src/catalog/images.ts";
 import {
   allUnchanged,
   copySeen,
@@ -77,6 +78,7 @@ export async function handleCatalogImport(ctx: AppContext, job: Job<ImportJobDat
   try {
     if (!run.session_id) throw new ImportInputError("the run has no exchange session");
     await unpackSessionZips(ctx, run.session_id, (m) => setProgress(m));
+    const images = dryRun ? null : await publishSessionImages(ctx.pool, run.session_id);
     const file = await findUpload(ctx, run.session_id, run.file_name);
     await setProgress("checking whether the file changed");
     const sha256 = await sha256OfUpload(ctx.pool, file.id);
@@ -122,6 +124,28 @@ export async function handleCatalogImport(ctx: AppContext, job: Job<ImportJobDat
       });
     } finally {
       client.release();
+    }
+    if (images && (images.stored || images.reused)) {
+      result.counts.images = {
+        created: images.stored,
+        updated: 0,
+        unchanged: images.reused,
+        deactivated: 0,
+        skipped: images.skipped.length,
+      };
+    }
+    const products = result.counts.products;
+    if (!dryRun && products && products.created + products.updated + products.deactivated > 0) {
+      const removed = await pruneUnreferencedImages(ctx.pool);
+      if (removed) {
+        (result.counts.images ??= {
+          created: 0,
+          updated: 0,
+          unchanged: 0,
+          deactivated: 0,
+          skipped: 0,
+        }).deactivated = removed;
+      }
     }
     const seconds = (performance.now() - started) / 1000;
     await ctx.db.updateTable("import_runs").set({

@@ -31,6 +31,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       chunks integer NOT NULL DEFAULT 0,
       origin text NOT NULL DEFAULT 'upload',
       unpacked_at timestamptz,
+      -- For a picture: when it was stored in images/image_paths.
+      published_at timestamptz,
       created_at timestamptz NOT NULL DEFAULT now(),
       updated_at timestamptz NOT NULL DEFAULT now(),
       UNIQUE (session_id, name)
@@ -96,6 +98,22 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       entity text PRIMARY KEY,
       changed_at timestamptz NOT NULL
     );
+
+    -- Product pictures: stored once per content (sha256), whatever path or exchange they came
+    -- with; image_paths maps the Картинка path (from import_files/ on) to the content.
+    CREATE TABLE images (
+      sha256 text PRIMARY KEY,
+      content_type text NOT NULL,
+      size integer NOT NULL,
+      data bytea NOT NULL,
+      created_at timestamptz NOT NULL DEFAULT now()
+    );
+    CREATE TABLE image_paths (
+      path text PRIMARY KEY,
+      sha256 text NOT NULL REFERENCES images(sha256),
+      updated_at timestamptz NOT NULL DEFAULT now()
+    );
+    CREATE INDEX image_paths_sha ON image_paths (sha256);
 
     CREATE TABLE groups (
       onec_id text PRIMARY KEY,
@@ -215,7 +233,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`
     DROP TABLE stocks, prices, offers, products, units, warehouses, price_types,
-      property_values, properties, groups, catalog_changes, import_seen, import_runs, upload_chunks,
+      property_values, properties, groups, image_paths, images, catalog_changes, import_seen, import_runs, upload_chunks,
       upload_files, exchange_sessions;
   `.execute(db);
 }

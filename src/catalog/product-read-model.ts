@@ -3,6 +3,7 @@
  * properties. A page is assembled with one query per table for the whole page, never one per
  * product, so a 1000-item page costs the same handful of round trips as a single product.
  */
+import { imageKey } from "./images.ts";
 import { type RawBuilder, sql } from "kysely";
 import type { Db } from "../../db/pool.ts";
 import type { PropertyValueRef } from "../../db/schema.ts";
@@ -62,11 +63,14 @@ export interface ProductPage {
   total: number;
 }
 
-const IMAGE_PREFIX = "/api/v1/images/";
+const IMAGE_PREFIX = "/images/";
 
-/** The one place image URLs are built; image serving answers under this prefix. */
+/**
+ * The one place image URLs are built; routes/images.ts serves them (public, like any shop's
+ * pictures), by the Картинка path from `import_files/` on.
+ */
 export function imageUrl(path: string): string {
-  const clean = path.replaceAll("\\", "/").replace(/^\/+/, "");
+  const clean = imageKey(path);
   return IMAGE_PREFIX + clean.split("/").map(encodeURIComponent).join("/");
 }
 

@@ -257,8 +257,8 @@ Deno.test({
             "p-unknown": "raw",
           },
           images: [
-            "/api/v1/images/import_files/ab/x.jpg",
-            "/api/v1/images/import_files/cd/%D0%A4%D0%BE%D1%82%D0%BE%201.png",
+            "/images/import_files/ab/x.jpg",
+            "/images/import_files/cd/%D0%A4%D0%BE%D1%82%D0%BE%201.png",
           ],
           // The newest of the product, its offers, prices and stocks.
           updatedAt: "2024-01-03T00:00:00.000Z",

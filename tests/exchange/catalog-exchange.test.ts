@@ -145,7 +145,7 @@ Deno.test("catalog exchange", async (t) => {
       assertEquals(p.manufacturer, "Bosch");
       assertEquals(p.isActive, true);
       assertEquals(p.properties, { "Цвет": "Красный", "Мощность": "750" });
-      assertEquals(p.images, ["/api/v1/images/import_files/5f/drill.jpg"]);
+      assertEquals(p.images, ["/images/import_files/5f/drill.jpg"]);
       assertEquals(p.offers.length, 1);
       const offer = p.offers[0];
       assertEquals(offer.onecId, F.P1);
@@ -289,6 +289,51 @@ Deno.test("catalog exchange", async (t) => {
         assertEquals(third.same_as_run_id, null);
         assertEquals((await product(h, F.P1))?.name, "Дрель (версия Б)");
         await exchange(h, [["import.xml", F.importXml()]]); // back to the fixture's names
+      },
+    );
+
+    await t.step(
+      "pictures are stored once, served with caching headers, removed when unused",
+      async () => {
+        const jpeg = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 4, 0xff, 0xd9]);
+        const send = async (xml: string, pictures: [string, Uint8Array][]) => {
+          const c = new OneCClient(inProcess(h.app));
+          await c.checkauth();
+          await c.init();
+          for (const [name, bytes] of pictures) await c.upload(name, bytes);
+          await c.upload("import.xml", enc.encode(xml));
+          const a = await c.importFile("import.xml");
+          assertEquals(a.lines[0], "success", a.lines.join(" | "));
+          return a;
+        };
+        await send(F.importXml({ p1Image: "import_files/5f/drill.jpg" }), [
+          ["import_files/5f/drill.jpg", jpeg],
+        ]);
+        const res = await h.app.request("/images/import_files/5f/drill.jpg");
+        assertEquals(res.status, 200);
+        assertEquals(res.headers.get("content-type"), "image/jpeg");
+        assertMatch(res.headers.get("cache-control")!, /max-age=\d+/);
+        assertEquals(new Uint8Array(await res.arrayBuffer()), jpeg);
+        const etag = res.headers.get("etag")!;
+        const again = await h.app.request("/images/import_files/5f/drill.jpg", {
+          headers: { "If-None-Match": etag },
+        });
+        assertEquals(again.status, 304);
+        // 1C re-sends the same picture (under another path too): still one stored copy.
+        await send(F.importXml({ p1Image: "import_files/aa/drill-copy.jpg", p1Name: "Дрель 2" }), [
+          ["import_files/5f/drill.jpg", jpeg],
+          ["import_files/aa/drill-copy.jpg", jpeg],
+        ]);
+        const n = await h.ctx.pool.query("SELECT count(*)::int AS n FROM images");
+        assertEquals(n.rows[0].n, 1);
+        // No product names the old path any more: the path goes; the content stays (still used).
+        assertEquals((await h.app.request("/images/import_files/5f/drill.jpg")).status, 404);
+        assertEquals((await h.app.request("/images/import_files/aa/drill-copy.jpg")).status, 200);
+        // The last product picture dropped: the content goes too.
+        await send(F.importXml({ p1Image: null, p1Name: "Дрель 3" }), []);
+        const left = await h.ctx.pool.query("SELECT count(*)::int AS n FROM images");
+        assertEquals(left.rows[0].n, 0);
+        await exchange(h, [["import.xml", F.importXml()]]);
       },
     );
 
