@@ -31,6 +31,7 @@ import {
 } from "../src/imports/import-runs.ts";
 import { deactivateSince } from "../src/catalog/deactivation.ts";
 import { encodeCp1251 } from "../src/text/cp1251.ts";
+import { pruneOldExchanges } from "../src/exchange/retention.ts";
 import { handleSaleMode } from "../src/orders/sale-exchange.ts";
 
 type Params = Record<string, string>;
@@ -169,6 +170,11 @@ export function exchangeRoutes(ctx: AppContext): Hono<AppEnv> {
       ttlSeconds: cfg.sessionTtlSeconds,
     });
     setCookie(c, SESSION_COOKIE, session.id, { httpOnly: true, sameSite: "Strict", path: "/" });
+    // A new exchange starts: drop the files of exchanges beyond the kept ones (in the
+    // background: 1C should not wait for it).
+    pruneOldExchanges(ctx.pool, cfg.keep).catch((e) =>
+      c.var.log.warn({ err: (e as Error).message }, "pruning old exchange files failed")
+    );
     return reply(
       c,
       "success",

@@ -63,6 +63,7 @@ const EnvSchema = v.object({
     intFrom("EXCHANGE_SESSION_TTL_SECONDS", 60, 7 * 86400),
     "86400",
   ),
+  EXCHANGE_KEEP: v.optional(intFrom("EXCHANGE_KEEP", 1, 100000), "10"),
   IMPORT_BATCH_SIZE: v.optional(intFrom("IMPORT_BATCH_SIZE", 1, 100000), "1000"),
   IMPORT_PARSER: v.optional(v.picklist(["thread", "inline"]), "thread"),
   ZIP_MAX_TOTAL_BYTES: v.optional(
@@ -86,6 +87,8 @@ export type Config = {
     fileLimit: number;
     charset: "utf-8" | "windows-1251";
     sessionTtlSeconds: number;
+    /** Raw files of this many latest exchanges are kept for replay. */
+    keep: number;
   };
   apiTokens: { role: ApiRole; token: string }[];
   import: {
@@ -152,6 +155,7 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
       fileLimit: e.EXCHANGE_FILE_LIMIT,
       charset: e.EXCHANGE_CHARSET,
       sessionTtlSeconds: e.EXCHANGE_SESSION_TTL_SECONDS,
+      keep: e.EXCHANGE_KEEP,
     },
     apiTokens: tokens,
     import: {

@@ -24,6 +24,9 @@ export const ProblemSchema = z
       .optional()
       .openapi({ description: "Validation failures, one per offending field." }),
     requestId: z.string().optional(),
+    runningRunId: z.number().int().optional().openapi({
+      description: "On 409 from an import start: the run that holds the import lock.",
+    }),
   })
   .openapi("Problem", {
     description: "RFC 9457 problem details; sent as application/problem+json.",
@@ -35,14 +38,23 @@ const problemContent = { "application/problem+json": { schema: ProblemSchema } }
 export const errorResponses = {
   400: { description: "Invalid parameters (see `issues`) or cursor.", content: problemContent },
   401: { description: "Missing or invalid bearer token.", content: problemContent },
+  403: { description: "The token's role may not do this.", content: problemContent },
   404: { description: "No such resource.", content: problemContent },
+  409: { description: "Conflicts with the current state.", content: problemContent },
+  422: { description: "Understood, but cannot be done.", content: problemContent },
   500: {
     description: "Unexpected error; `requestId` locates it in the logs.",
     content: problemContent,
   },
 } as const;
 
-const TITLES = { 400: "Bad Request", 404: "Not Found" } as const;
+const TITLES = {
+  400: "Bad Request",
+  403: "Forbidden",
+  404: "Not Found",
+  409: "Conflict",
+  422: "Unprocessable Content",
+} as const;
 
 /**
  * Problem response for handlers. src/http/problem.ts returns an untyped Response, which
@@ -53,7 +65,7 @@ export function apiProblem<S extends keyof typeof TITLES>(
   c: Context,
   status: S,
   detail: string,
-  extra: Pick<ProblemBody, "issues"> = {},
+  extra: Pick<ProblemBody, "issues" | "runningRunId"> = {},
 ) {
   const body: ProblemBody = {
     type: "about:blank",
