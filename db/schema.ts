@@ -241,7 +241,15 @@ export interface StockTable {
   updated_at: DefaultTimestamp;
 }
 
+export interface AuthFailureTable {
+  client: string;
+  scope: string;
+  window_start: Timestamp;
+  failures: number;
+}
+
 export interface CatalogTables {
+  auth_failures: AuthFailureTable;
   exchange_sessions: ExchangeSessionTable;
   upload_files: UploadFileTable;
   upload_chunks: UploadChunkTable;

@@ -32,6 +32,8 @@ import {
 import { deactivateSince } from "../src/catalog/deactivation.ts";
 import { encodeCp1251 } from "../src/text/cp1251.ts";
 import { pruneOldExchanges } from "../src/exchange/retention.ts";
+import { clientIp } from "../src/http/client-ip.ts";
+import { clearFailures, lockedOutFor, recordFailure } from "../src/security/login-throttle.ts";
 import { handleSaleMode } from "../src/orders/sale-exchange.ts";
 
 type Params = Record<string, string>;
@@ -149,12 +151,22 @@ export function exchangeRoutes(ctx: AppContext): Hono<AppEnv> {
         if (i >= 0) [login, password] = [decoded.slice(0, i), decoded.slice(i + 1)];
       } catch { /* malformed base64: treated as wrong credentials */ }
     }
+    const client = clientIp(c) ?? "unknown";
+    const wait = await lockedOutFor(ctx.pool, client, "checkauth");
+    if (wait > 0) {
+      c.var.log.warn({ clientIp: client }, "exchange checkauth throttled: too many failures");
+      return failure(
+        c,
+        `Слишком много неудачных попыток входа с адреса ${client}; повторите через ${wait} с. (too many failed logins)`,
+      );
+    }
     // Both comparisons always run: timing does not tell which part was wrong.
     const okLogin = timingSafeEqualStr(login, cfg.login);
     const okPassword = timingSafeEqualStr(password, cfg.password);
     if (!m || !okLogin || !okPassword) {
+      const failures = await recordFailure(ctx.pool, client, "checkauth");
       c.var.log.warn(
-        { clientIp: clientIp(c), hasHeader: Boolean(m) },
+        { clientIp: client, hasHeader: Boolean(m), failures },
         "exchange checkauth refused",
       );
       return failure(
@@ -164,6 +176,7 @@ export function exchangeRoutes(ctx: AppContext): Hono<AppEnv> {
           : "Ошибка авторизации. Нет заголовка Authorization (HTTP Basic).",
       );
     }
+    await clearFailures(ctx.pool, client, "checkauth");
     const session = await createSession(ctx.db, {
       type,
       clientIp: clientIp(c),
@@ -308,11 +321,6 @@ export function exchangeRoutes(ctx: AppContext): Hono<AppEnv> {
   app.on(["GET", "POST"], "/1c_exchange.php", handler);
   app.on(["GET", "POST"], "/1c_exchange", handler);
   return app;
-}
-
-function clientIp(c: Context<AppEnv>): string | null {
-  return c.req.header("fly-client-ip") ?? c.req.header("x-forwarded-for")?.split(",")[0].trim() ??
-    null;
 }
 
 async function peekFirstLine(res: Response): Promise<string> {

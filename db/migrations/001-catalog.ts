@@ -21,6 +21,16 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       deactivated_at timestamptz
     );
 
+    -- Failed logins per client address (checkauth, API tokens), shared by every instance:
+    -- brute force is throttled wherever the attempts land.
+    CREATE TABLE auth_failures (
+      client text NOT NULL,
+      scope text NOT NULL,
+      window_start timestamptz NOT NULL,
+      failures integer NOT NULL,
+      PRIMARY KEY (client, scope)
+    );
+
     -- Uploaded bytes live in Postgres so that any instance can serve any request and a
     -- worker on another machine can read them.
     CREATE TABLE upload_files (
@@ -234,6 +244,6 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`
     DROP TABLE stocks, prices, offers, products, units, warehouses, price_types,
       property_values, properties, groups, image_paths, images, catalog_changes, import_seen, import_runs, upload_chunks,
-      upload_files, exchange_sessions;
+      upload_files, exchange_sessions, auth_failures;
   `.execute(db);
 }

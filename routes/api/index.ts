@@ -47,7 +47,7 @@ export function apiRoutes(ctx: AppContext): OpenAPIHono<AppEnv> {
 
   // Registered before the sub-apps: Hono runs handlers in registration order. Routes that
   // change data will add requireRole(...) (src/http/api-auth.ts) on top of this.
-  app.use("/api/*", apiAuth(ctx.config.apiTokens));
+  app.use("/api/*", apiAuth(ctx.config.apiTokens, ctx.pool));
 
   app.route("/api/v1", productRoutes(ctx));
   app.route("/api/v1", catalogRoutes(ctx));

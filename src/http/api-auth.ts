@@ -7,9 +7,22 @@ import type { AppEnv } from "../context.ts";
 import type { ApiRole } from "../config.ts";
 import { problem } from "./problem.ts";
 import { timingSafeEqualStr } from "../security/constant-time.ts";
+import { lockedOutFor, recordFailure } from "../security/login-throttle.ts";
+import { clientIp } from "./client-ip.ts";
+import type pg from "pg";
 
-export function apiAuth(tokens: { role: ApiRole; token: string }[]): MiddlewareHandler<AppEnv> {
+export function apiAuth(
+  tokens: { role: ApiRole; token: string }[],
+  pool: pg.Pool,
+): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
+    const client = clientIp(c) ?? "unknown";
+    const wait = await lockedOutFor(pool, client, "api-token");
+    if (wait > 0) {
+      c.var.log.warn({ clientIp: client }, "api token throttled: too many failures");
+      c.header("Retry-After", String(wait));
+      return problem(c, 429, `Too many invalid tokens from ${client}; try again in ${wait} s.`);
+    }
     const header = c.req.header("authorization") ?? "";
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match) {
@@ -22,6 +35,8 @@ export function apiAuth(tokens: { role: ApiRole; token: string }[]): MiddlewareH
       if (timingSafeEqualStr(match[1], t.token) && role === undefined) role = t.role;
     }
     if (!role) {
+      const failures = await recordFailure(pool, client, "api-token");
+      c.var.log.warn({ clientIp: client, failures }, "api token refused");
       c.header("WWW-Authenticate", 'Bearer realm="api", error="invalid_token"');
       return problem(c, 401, "The bearer token is not valid.");
     }
