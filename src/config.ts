@@ -70,7 +70,7 @@ const EnvSchema = v.object({
     intFrom("ZIP_MAX_TOTAL_BYTES", 1, 2 ** 50),
     String(8 * 1024 ** 3),
   ),
-  ZIP_MAX_RATIO: v.optional(intFrom("ZIP_MAX_RATIO", 1, 1e6), "500"),
+  ZIP_MAX_RATIO: v.optional(intFrom("ZIP_MAX_RATIO", 1, 1e6), "200"),
   DATA_DIR: v.optional(v.string(), ".data"),
 });
 
