@@ -192,6 +192,23 @@ Deno.test("sample corpus imports", async (t) => {
         const rests = await imp(base + "goods/1/rests.xml");
         assertEquals(created(rests, "stocks"), 1032);
         assertEquals(await count(h, "prices"), 86, "a rests package does not touch prices");
+        const win10 = "235ccc6d-ab81-11e4-944a-00155d020201#a5abd77f-93f6-11e5-9468-00155d020201";
+        const price = await h.ctx.pool.query(
+          "SELECT value::float8 AS v FROM prices WHERE offer_id = $1 AND price_type_id = $2",
+          [win10, "aef2c177-1862-11de-9d9d-001a4d4b12d9"],
+        );
+        assertEquals(price.rows[0].v, 2042.66);
+        const stock = await h.ctx.pool.query(
+          "SELECT quantity::float8 AS q FROM stocks WHERE offer_id = $1 AND warehouse_id = $2",
+          [win10, "be3dfd89-0ac5-11e1-84f0-00241d886595"],
+        );
+        assertEquals(stock.rows[0].q, 0);
+        const variant = await h.ctx.pool.query(
+          "SELECT product_id, name FROM offers WHERE onec_id = $1",
+          [win10],
+        );
+        assertEquals(variant.rows[0].product_id, "235ccc6d-ab81-11e4-944a-00155d020201");
+        assertEquals(variant.rows[0].name.startsWith("Windows 10 Education Lic (KW5-00336"), true);
         // A prices package again: stock stays.
         const again = await imp(base + "goods/1/prices.xml");
         assertEquals(again.counts.prices?.unchanged, 86);
