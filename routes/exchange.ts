@@ -33,6 +33,7 @@ import { deactivateSince } from "../src/catalog/deactivation.ts";
 import { encodeCp1251 } from "../src/text/cp1251.ts";
 import { pruneOldExchanges } from "../src/exchange/retention.ts";
 import { clientIp } from "../src/http/client-ip.ts";
+import { metrics } from "../src/metrics/registry.ts";
 import { clearFailures, lockedOutFor, recordFailure } from "../src/security/login-throttle.ts";
 import { handleSaleMode } from "../src/orders/sale-exchange.ts";
 
@@ -89,6 +90,13 @@ export function exchangeRoutes(ctx: AppContext): Hono<AppEnv> {
       answer = "failure";
       return failure(c, `temporary server error: ${(e as Error).message}`);
     } finally {
+      const seconds = (performance.now() - started) / 1000;
+      metrics.exchangeRequests.inc({
+        type: params.type ?? "",
+        mode: params.mode ?? "",
+        result: answer.startsWith("zip=") ? "success" : answer || "none",
+      });
+      metrics.exchangeSeconds.inc({ mode: params.mode ?? "" }, seconds);
       c.var.log.info({
         exchange: true,
         type: params.type,

@@ -10,12 +10,14 @@ import { healthRoutes } from "../routes/health.ts";
 import { exchangeRoutes } from "../routes/exchange.ts";
 import { apiRoutes } from "../routes/api/index.ts";
 import { imageRoutes } from "../routes/images.ts";
+import { metricsRoutes } from "../routes/metrics.ts";
 
 export function createApp(ctx: AppContext): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use(requestId(ctx.log));
   app.route("/", healthRoutes(ctx));
   app.route("/", exchangeRoutes(ctx));
+  app.route("/", metricsRoutes(ctx));
   app.route("/", imageRoutes(ctx));
   app.route("/", apiRoutes(ctx));
   app.notFound((c) => problem(c, 404, `No route for ${c.req.method} ${c.req.path}.`));

@@ -5,6 +5,7 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../context.ts";
 import type { Logger } from "../log.ts";
+import { metrics } from "../metrics/registry.ts";
 
 const SANE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -18,6 +19,10 @@ export function requestId(log: Logger): MiddlewareHandler<AppEnv> {
     const started = performance.now();
     await next();
     c.header("X-Request-Id", id);
+    metrics.httpRequests.inc({
+      method: c.req.method,
+      status: `${Math.floor(c.res.status / 100)}xx`,
+    });
     // The exchange logs its own richer line; keep the access log for everything else short.
     c.var.log.debug({
       method: c.req.method,
