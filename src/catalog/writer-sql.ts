@@ -57,17 +57,27 @@ ON CONFLICT (property_id, value_id) DO UPDATE SET value = excluded.value
 WHERE pv.value IS DISTINCT FROM excluded.value`;
 
 export const UPSERT_PRICE_TYPES = `
-INSERT INTO price_types AS t (onec_id, name, currency)
-SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
-ON CONFLICT (onec_id) DO UPDATE SET name = excluded.name, currency = excluded.currency,
-  updated_at = now()
-WHERE t.name IS DISTINCT FROM excluded.name OR t.currency IS DISTINCT FROM excluded.currency`;
+WITH up AS (
+  INSERT INTO price_types AS t (onec_id, name, currency)
+  SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
+  ON CONFLICT (onec_id) DO UPDATE SET name = excluded.name, currency = excluded.currency,
+    updated_at = now()
+  WHERE t.name IS DISTINCT FROM excluded.name OR t.currency IS DISTINCT FROM excluded.currency
+  RETURNING (xmax = 0) AS inserted
+)
+SELECT count(*) FILTER (WHERE inserted)::int AS created,
+       count(*) FILTER (WHERE NOT inserted)::int AS updated FROM up`;
 
 export const UPSERT_WAREHOUSES = `
-INSERT INTO warehouses AS w (onec_id, name)
-SELECT * FROM unnest($1::text[], $2::text[])
-ON CONFLICT (onec_id) DO UPDATE SET name = excluded.name, updated_at = now()
-WHERE w.name IS DISTINCT FROM excluded.name`;
+WITH up AS (
+  INSERT INTO warehouses AS w (onec_id, name)
+  SELECT * FROM unnest($1::text[], $2::text[])
+  ON CONFLICT (onec_id) DO UPDATE SET name = excluded.name, updated_at = now()
+  WHERE w.name IS DISTINCT FROM excluded.name
+  RETURNING (xmax = 0) AS inserted
+)
+SELECT count(*) FILTER (WHERE inserted)::int AS created,
+       count(*) FILTER (WHERE NOT inserted)::int AS updated FROM up`;
 
 export const UPSERT_UNITS = `
 INSERT INTO units AS u (code, name, full_name, international)

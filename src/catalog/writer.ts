@@ -116,21 +116,21 @@ export class CatalogWriter {
 
   async priceTypes(batch: PriceTypeRecord[]): Promise<void> {
     const rows = lastById(batch, (p) => p.id);
-    const r = await this.db.query(Q.UPSERT_PRICE_TYPES, [
+    const { rows: [r] } = await this.db.query(Q.UPSERT_PRICE_TYPES, [
       rows.map((p) => p.id),
       rows.map((p) => p.name),
       rows.map((p) => p.currency),
     ]);
-    this.add("priceTypes", rows.length, { created: 0, updated: r.rowCount ?? 0 });
+    this.add("priceTypes", rows.length, r);
   }
 
   async warehouses(batch: WarehouseRecord[]): Promise<void> {
     const rows = lastById(batch, (w) => w.id);
-    const r = await this.db.query(Q.UPSERT_WAREHOUSES, [
+    const { rows: [r] } = await this.db.query(Q.UPSERT_WAREHOUSES, [
       rows.map((w) => w.id),
       rows.map((w) => w.name),
     ]);
-    this.add("warehouses", rows.length, { created: 0, updated: r.rowCount ?? 0 });
+    this.add("warehouses", rows.length, r);
   }
 
   async units(batch: UnitRecord[]): Promise<void> {
