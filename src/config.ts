@@ -65,7 +65,7 @@ const EnvSchema = v.object({
   ),
   EXCHANGE_KEEP: v.optional(intFrom("EXCHANGE_KEEP", 1, 100000), "10"),
   IMPORT_BATCH_SIZE: v.optional(intFrom("IMPORT_BATCH_SIZE", 1, 100000), "1000"),
-  IMPORT_PARSER: v.optional(v.picklist(["thread", "inline"]), "thread"),
+  IMPORT_PARSER: v.optional(v.picklist(["thread", "inline"]), "inline"),
   ZIP_MAX_TOTAL_BYTES: v.optional(
     intFrom("ZIP_MAX_TOTAL_BYTES", 1, 2 ** 50),
     String(8 * 1024 ** 3),
