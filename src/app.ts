@@ -9,6 +9,7 @@ import { problem } from "./http/problem.ts";
 import { healthRoutes } from "../routes/health.ts";
 import { exchangeRoutes } from "../routes/exchange.ts";
 import { apiRoutes } from "../routes/api/index.ts";
+import { adminRoutes } from "../routes/admin/index.ts";
 import { imageRoutes } from "../routes/images.ts";
 import { metricsRoutes } from "../routes/metrics.ts";
 
@@ -19,6 +20,7 @@ export function createApp(ctx: AppContext): Hono<AppEnv> {
   app.route("/", exchangeRoutes(ctx));
   app.route("/", metricsRoutes(ctx));
   app.route("/", imageRoutes(ctx));
+  app.route("/", adminRoutes(ctx));
   app.route("/", apiRoutes(ctx));
   app.notFound((c) => problem(c, 404, `No route for ${c.req.method} ${c.req.path}.`));
   app.onError((err, c) => {
