@@ -3,6 +3,7 @@
  * `app.request(...)`; src/main.ts serves it.
  */
 import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
 import type { AppContext, AppEnv } from "./context.ts";
 import { requestId } from "./http/request-id.ts";
 import { problem } from "./http/problem.ts";
@@ -24,6 +25,10 @@ export function createApp(ctx: AppContext): Hono<AppEnv> {
   app.route("/", apiRoutes(ctx));
   app.notFound((c) => problem(c, 404, `No route for ${c.req.method} ${c.req.path}.`));
   app.onError((err, c) => {
+    // Hono's own client errors (malformed JSON, body too large…) keep their status.
+    if (err instanceof HTTPException && err.status < 500) {
+      return problem(c, err.status, err.message || "The request could not be read.");
+    }
     (c.var.log ?? ctx.log).error({ err: err.message, stack: err.stack }, "unhandled error");
     return problem(c, 500, "Internal error; the request id identifies it in the logs.", {
       requestId: c.var.requestId,

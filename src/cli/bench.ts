@@ -13,6 +13,7 @@ import { bareParse } from "../commerceml/bare-parse.ts";
 import { startEmbeddedPostgres } from "../../db/embedded.ts";
 import { OneCClient } from "../onec/exchange-client.ts";
 import pg from "pg";
+import { benchOrderQuery, formatOrderQueryBench } from "../orders/bench.ts";
 
 const { values: args } = parseArgs({
   args: Deno.args,
@@ -217,6 +218,8 @@ try {
       (first.total / again.total).toFixed(2)
     }×`,
   );
+  // Orders over type=sale: mode=query with 1,000 pending orders, through the real app.
+  console.log("\n" + formatOrderQueryBench(await benchOrderQuery({ databaseUrl: baseUrl! })));
   console.log(
     `machine: ${navigator.hardwareConcurrency} cores, ${Deno.build.os}/${Deno.build.arch}, Deno ${Deno.version.deno}`,
   );
