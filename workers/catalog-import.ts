@@ -21,6 +21,7 @@ import { importStream } from "../src/catalog/import-stream.ts";
 import type { Counts } from "../src/catalog/writer.ts";
 import { ImportInputError } from "../src/imports/import-input-error.ts";
 import { pruneUnreferencedImages, publishSessionImages } from "../src/catalog/images.ts";
+import { enqueueStockPushAfterImport } from "../src/marketplaces/push-trigger.ts";
 import {
   allUnchanged,
   copySeen,
@@ -160,6 +161,17 @@ export async function handleCatalogImport(ctx: AppContext, job: Job<ImportJobDat
       finished_at: sql`now()`,
     }).where("id", "=", runId).execute();
     log.info({ kind: result.kind, counts: result.counts, seconds }, "catalog import finished");
+    // New stock from 1C goes on to the marketplaces (a no-op when none is configured).
+    const stocks = result.counts.stocks;
+    const offersQty = result.counts.offers;
+    if (
+      !dryRun && ((stocks && stocks.created + stocks.updated + stocks.deactivated > 0) ||
+        (offersQty && offersQty.created + offersQty.updated > 0))
+    ) {
+      await enqueueStockPushAfterImport(ctx).catch((e) =>
+        log.warn({ err: (e as Error).message }, "could not queue the marketplace stock push")
+      );
+    }
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     const lastAttempt = job.retryCount >= QUEUES.catalogImport.retryLimit;
