@@ -7,6 +7,7 @@
  */
 import { failedJobsSection } from "./failed-jobs.ts";
 import { integrationLogSection } from "./integration-log.ts";
+import { stockSyncSection } from "./stock-sync-section.ts";
 import type { AdminSection } from "./section-types.ts";
 
 const notAvailableYet = (id: string, title: string, what: string): AdminSection => ({
@@ -16,11 +17,7 @@ const notAvailableYet = (id: string, title: string, what: string): AdminSection 
 });
 
 export const ADMIN_SECTIONS: readonly AdminSection[] = [
-  notAvailableYet(
-    "stock-sync",
-    "Stock sync health per marketplace",
-    "the marketplaces capability does not expose its sync health to this page yet",
-  ),
+  stockSyncSection,
   notAvailableYet(
     "customer-sync",
     "Customer sync stats",

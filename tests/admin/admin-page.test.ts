@@ -161,9 +161,18 @@ Deno.test("admin page: login, runs, starting imports, jobs, log", async (t) => {
       assertEquals(runs.rows[0].n, 0, "nothing was started");
     });
 
+    await t.step("stock sync health per marketplace is shown", async () => {
+      const { body } = await admin.page("/admin");
+      assertMatch(
+        body,
+        /data-section="stock-sync">[\s\S]*?<td>ozon<\/td>\s*<td>no credentials<\/td>/,
+      );
+      assertMatch(body, /<td>wildberries<\/td>/);
+    });
+
     await t.step("sections without a data source say so", async () => {
       const { body } = await admin.page("/admin");
-      for (const id of ["stock-sync", "customer-sync", "conflicts"]) {
+      for (const id of ["customer-sync", "conflicts"]) {
         assertMatch(
           body,
           new RegExp(`data-section="${id}">[\\s\\S]*?class="unavailable">Not available yet`),
