@@ -18,6 +18,10 @@ export const REDACT_PATHS = [
   "req.headers.authorization",
   "req.headers.cookie",
   "*.apiTokens",
+  "*.apiKey",
+  "*.*.apiKey",
+  "*.onecHttpPassword",
+  "*.*.token",
   "databaseUrl",
   "*.databaseUrl",
 ];

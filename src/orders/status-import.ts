@@ -24,7 +24,11 @@ import {
   type OrderChanges,
   relatedKind,
 } from "./document-changes.ts";
-import { type BuyerResolver, type DocumentBuyer, recordOnOrderOnly } from "./buyer-resolution.ts";
+import {
+  type BuyerResolver,
+  type DocumentBuyer,
+  resolveThroughCustomers,
+} from "./buyer-resolution.ts";
 
 export type OrderImportRun = Selectable<OrderImportRunTable>;
 
@@ -62,7 +66,7 @@ const MAX_LISTED = 50;
 export async function importSaleFile(
   ctx: AppContext,
   file: SaleFile,
-  resolveBuyers: BuyerResolver = recordOnOrderOnly,
+  resolveBuyers: BuyerResolver = resolveThroughCustomers,
 ): Promise<SaleImportResult> {
   if (file.fileSize === 0) {
     // Bitrix: "Empty file → `failure\nФайл для импорта пуст.`" (spec §3.6).

@@ -140,6 +140,13 @@ Deno.test("status documents from 1C", async (t) => {
       assertEquals([o480.status, o480.posted, o480.onecNumber], ["accepted", false, "K480"]);
       assertEquals(o481.status, "shipped");
       assertEquals(o480.customerOnecId, "970#Eremeeva-Ukka055#Еремеева Юлия");
+      // The buyer went through the customers' identity resolution and the order points to it.
+      const buyer = await h.ctx.db.selectFrom("customers").selectAll()
+        .where("onec_id", "=", "970#Eremeeva-Ukka055#Еремеева Юлия").executeTakeFirstOrThrow();
+      assertEquals(buyer.created_in_1c, true);
+      const row = await h.ctx.db.selectFrom("orders").select("customer_id")
+        .where("id", "=", "480").executeTakeFirstOrThrow();
+      assertEquals(row.customer_id, String(buyer.id));
     });
 
     await t.step("ArgentCrusade documents-example.xml (2.09): paid / shipped by date", async () => {
