@@ -4,8 +4,10 @@
  * here (e.g. "resolve-conflict" for the customer conflict queue).
  */
 import { retryFailedJob } from "./failed-jobs.ts";
+import { resolveConflictAction } from "./customer-sections.ts";
 import type { AdminActionHandler } from "./section-types.ts";
 
 export const ADMIN_ACTIONS: Readonly<Record<string, AdminActionHandler>> = {
   "retry-job": retryFailedJob,
+  "resolve-conflict": resolveConflictAction,
 };
