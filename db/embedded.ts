@@ -81,3 +81,23 @@ export async function createDatabase(adminUrl: string, database: string): Promis
     await client.end();
   }
 }
+
+/**
+ * The service's database: DATABASE_URL when set, else the development embedded server under
+ * DATA_DIR (the same one for `deno task start`, `migrate`, `import`, `sync-customers`).
+ */
+export async function serviceDatabase(
+  config: { databaseUrl: string | undefined; dataDir: string },
+  log?: (msg: string) => void,
+): Promise<EmbeddedHandle & { embedded: boolean }> {
+  if (config.databaseUrl) {
+    return { url: config.databaseUrl, stop: () => Promise.resolve(), embedded: false };
+  }
+  const pg = await startEmbeddedPostgres({
+    dir: `${config.dataDir}/pg`,
+    port: 54320,
+    database: "onec_exchange",
+    log,
+  });
+  return { ...pg, embedded: true };
+}

@@ -4,7 +4,7 @@
  */
 import { ConfigError, loadConfig } from "./config.ts";
 import { createLogger, maskUrl } from "./log.ts";
-import { startEmbeddedPostgres } from "../db/embedded.ts";
+import { serviceDatabase } from "../db/embedded.ts";
 import { openContext } from "./bootstrap.ts";
 import { createApp } from "./app.ts";
 import { startWorkers } from "../workers/index.ts";
@@ -22,17 +22,13 @@ try {
 }
 const log = createLogger(config.logLevel);
 
-let stopEmbedded = () => Promise.resolve();
-let databaseUrl = config.databaseUrl;
-if (!databaseUrl) {
-  const pg = await startEmbeddedPostgres({
-    dir: `${config.dataDir}/pg`,
-    port: 54320,
-    database: "onec_exchange",
-    log: (m) => log.warn({ embedded: m }, "embedded postgres"),
-  });
-  databaseUrl = pg.url;
-  stopEmbedded = pg.stop;
+const database = await serviceDatabase(
+  config,
+  (m) => log.warn({ embedded: m }, "embedded postgres"),
+);
+const databaseUrl = database.url;
+const stopEmbedded = database.stop;
+if (database.embedded) {
   log.info(
     { url: maskUrl(databaseUrl) },
     "DATABASE_URL unset: started embedded PostgreSQL under .data/",

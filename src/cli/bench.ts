@@ -10,6 +10,7 @@
 import { parseArgs } from "node:util";
 import { generateCatalog } from "../commerceml/generator.ts";
 import { bareParse } from "../commerceml/bare-parse.ts";
+import { readFileChunks } from "../exchange/local-file.ts";
 import { startEmbeddedPostgres } from "../../db/embedded.ts";
 import { OneCClient } from "../onec/exchange-client.ts";
 import pg from "pg";
@@ -51,19 +52,10 @@ console.log(
 );
 
 // --- 2. bare parse baseline ------------------------------------------------------------------
-async function* readFile(path: string): AsyncIterable<Uint8Array> {
-  using f = await Deno.open(path);
-  const buf = new Uint8Array(64 * 1024);
-  while (true) {
-    const n = await f.read(buf);
-    if (n === null) return;
-    yield buf.slice(0, n);
-  }
-}
 resetPeak();
 const t = performance.now();
 let elements = 0;
-for (const [, p] of files) elements += (await bareParse(readFile(p))).elements;
+for (const [, p] of files) elements += (await bareParse(readFileChunks(p))).elements;
 const bareSeconds = (performance.now() - t) / 1000;
 const bareRss = peakRss;
 console.log(

@@ -11,10 +11,11 @@ import { loadConfig } from "../config.ts";
 import { createLogger } from "../log.ts";
 import { openContext } from "../bootstrap.ts";
 import { startWorkers } from "../../workers/index.ts";
-import { startEmbeddedPostgres } from "../../db/embedded.ts";
+import { serviceDatabase } from "../../db/embedded.ts";
 import { createSession } from "../exchange/sessions.ts";
 import { writeUpload } from "../exchange/uploads.ts";
-import { openZip, type RandomAccessSource } from "../exchange/zip.ts";
+import { openZip } from "../exchange/zip.ts";
+import { openFileSource, readFileChunks } from "../exchange/local-file.ts";
 import { baseName } from "../exchange/filename.ts";
 import {
   getRun,
@@ -48,50 +49,9 @@ if (args["chunk-size"]) env.IMPORT_BATCH_SIZE = args["chunk-size"];
 const config = loadConfig({ ...env, LOG_LEVEL: env.LOG_LEVEL ?? "warn" });
 const log = createLogger(config.logLevel);
 
-let url = config.databaseUrl;
-let stopPg = () => Promise.resolve();
-if (!url) {
-  const pg = await startEmbeddedPostgres({
-    dir: `${config.dataDir}/pg`,
-    port: 54320,
-    database: "onec_exchange",
-  });
-  url = pg.url;
-  stopPg = pg.stop;
-}
+const { url, stop: stopPg } = await serviceDatabase(config);
 const ctx = await openContext(config, log, url, 6);
 const stopWorkers = await startWorkers(ctx);
-
-/** Random access to a local zip, for listing its XML files. */
-async function fileSource(p: string): Promise<RandomAccessSource & { close(): void }> {
-  const f = await Deno.open(p);
-  const size = (await f.stat()).size;
-  return {
-    size,
-    async read(offset: number, length: number) {
-      await f.seek(offset, Deno.SeekMode.Start);
-      const buf = new Uint8Array(Math.min(length, size - offset));
-      let n = 0;
-      while (n < buf.length) {
-        const r = await f.read(buf.subarray(n));
-        if (r === null) break;
-        n += r;
-      }
-      return buf.subarray(0, n);
-    },
-    close: () => f.close(),
-  };
-}
-
-async function* fileBytes(p: string): AsyncIterable<Uint8Array> {
-  using f = await Deno.open(p);
-  const buf = new Uint8Array(1 << 20);
-  while (true) {
-    const n = await f.read(buf);
-    if (n === null) return;
-    yield buf.slice(0, n);
-  }
-}
 
 /** 1C's order: classifier and goods before offers, prices before rests. */
 function exchangeOrder(names: string[]): string[] {
@@ -113,10 +73,10 @@ try {
     ttlSeconds: config.exchange.sessionTtlSeconds,
   });
   const name = baseName(path);
-  await writeUpload(ctx.db, session.id, name, fileBytes(path), "upload");
+  await writeUpload(ctx.db, session.id, name, readFileChunks(path, 1 << 20), "upload");
   let xmlNames = [name];
   if (name.toLowerCase().endsWith(".zip")) {
-    const src = await fileSource(path);
+    const src = await openFileSource(path);
     try {
       const zip = await openZip(src, {
         maxTotalBytes: config.import.zipMaxTotalBytes,

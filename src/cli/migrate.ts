@@ -3,20 +3,10 @@ import type { Kysely } from "kysely";
 import { loadConfig } from "../config.ts";
 import { createDb, createPool } from "../../db/pool.ts";
 import { migrateToLatest } from "../../db/migrate.ts";
-import { startEmbeddedPostgres } from "../../db/embedded.ts";
+import { serviceDatabase } from "../../db/embedded.ts";
 
 const config = loadConfig();
-let url = config.databaseUrl;
-let stop = () => Promise.resolve();
-if (!url) {
-  const pg = await startEmbeddedPostgres({
-    dir: `${config.dataDir}/pg`,
-    port: 54320,
-    database: "onec_exchange",
-  });
-  url = pg.url;
-  stop = pg.stop;
-}
+const { url, stop } = await serviceDatabase(config);
 const db = createDb(createPool(url, 2));
 const result = await migrateToLatest(db as unknown as Kysely<unknown>);
 for (const r of result.results ?? []) console.log(`${r.status}: ${r.migrationName}`);

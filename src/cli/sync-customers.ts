@@ -16,7 +16,7 @@ import { sql } from "kysely";
 import { loadConfig } from "../config.ts";
 import { createLogger } from "../log.ts";
 import { openContext } from "../bootstrap.ts";
-import { startEmbeddedPostgres } from "../../db/embedded.ts";
+import { serviceDatabase } from "../../db/embedded.ts";
 import { importCounterparties } from "../customers/import-counterparties.ts";
 import { openCounterpartyDirectory } from "../customers/onec-customer-client.ts";
 import { enqueueExport, requeueCustomer } from "../customers/export-queue.ts";
@@ -49,17 +49,7 @@ const config = loadConfig({ ...env, LOG_LEVEL: env.LOG_LEVEL ?? "warn" });
 const log = createLogger(config.logLevel);
 const batchSize = chunk ?? config.customers.importBatchSize;
 
-let url = config.databaseUrl;
-let stopPg = () => Promise.resolve();
-if (!url) {
-  const pg = await startEmbeddedPostgres({
-    dir: `${config.dataDir}/pg`,
-    port: 54320,
-    database: "onec_exchange",
-  });
-  url = pg.url;
-  stopPg = pg.stop;
-}
+const { url, stop: stopPg } = await serviceDatabase(config);
 const ctx = await openContext(config, log, url, 6);
 
 const interrupt = new AbortController();

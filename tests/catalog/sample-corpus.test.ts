@@ -8,25 +8,16 @@ import { assert, assertEquals, assertRejects } from "@std/assert";
 import { ImportInputError } from "../../src/imports/import-input-error.ts";
 import { createHarness, type Harness } from "../helpers/harness.ts";
 import { type ImportResult, importStream } from "../../src/catalog/import-stream.ts";
+import { readFileChunks } from "../../src/exchange/local-file.ts";
 
 const CORPUS = new URL("../../../shared/samples/commerceml/", import.meta.url).pathname;
-
-async function* readFile(path: string): AsyncIterable<Uint8Array> {
-  using f = await Deno.open(path);
-  const buf = new Uint8Array(64 * 1024);
-  while (true) {
-    const n = await f.read(buf);
-    if (n === null) return;
-    yield buf.slice(0, n);
-  }
-}
 
 async function importFile(h: Harness, rel: string, runId: string): Promise<ImportResult> {
   const client = await h.ctx.pool.connect();
   try {
     return await importStream({
       client,
-      source: readFile(CORPUS + rel),
+      source: readFileChunks(CORPUS + rel),
       runId,
       batchSize: 500,
       splitPackage: /___|\/\d+\//.test(rel),
