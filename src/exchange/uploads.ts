@@ -182,8 +182,10 @@ export async function* readUpload(
   let nextSeq = 0;
   const fetch = (from: number) =>
     pool.query<{ seq: number; d: string }>(
+      // A range, not `seq >= $2 … LIMIT`: without fresh statistics the planner may pick a
+      // bitmap scan and sort every remaining chunk, encoding them all, for each query.
       `SELECT seq, encode(data, 'base64') AS d FROM upload_chunks
-       WHERE file_id = $1 AND seq >= $2 ORDER BY seq LIMIT $3`,
+       WHERE file_id = $1 AND seq >= $2 AND seq < $2 + $3 ORDER BY seq`,
       [fileId, from, chunksPerQuery],
     );
   let pending = fetch(nextSeq);
@@ -212,8 +214,10 @@ export function uploadRandomAccess(pool: pg.Pool, fileId: string, size: number) 
       if (offset >= c.pos && offset < c.pos + c.data.length) return c;
     }
     const r = await pool.query<{ seq: number; pos: string; d: string }>(
+      // Find the chunk first (no data), then read that one chunk only.
       `SELECT seq, pos, encode(data, 'base64') AS d FROM upload_chunks
-       WHERE file_id = $1 AND pos <= $2 ORDER BY pos DESC LIMIT 1`,
+       WHERE file_id = $1 AND seq = (SELECT seq FROM upload_chunks
+         WHERE file_id = $1 AND pos <= $2 ORDER BY pos DESC LIMIT 1)`,
       [fileId, offset],
     );
     const row = r.rows[0];
