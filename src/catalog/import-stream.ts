@@ -75,9 +75,13 @@ export async function importStream(opts: ImportOptions): Promise<ImportResult> {
   let catalogChecked = false;
   const seenTypes = new Set<CmlRecord["type"]>();
   const offerParts = new Set<"prices" | "stocks" | "names">();
-  const flush = async () => {
-    if (pending.items.length === 0) return;
-    if (pending.type === "offer" && !catalogChecked) {
+  /**
+   * One batch in flight: while Postgres applies a batch (on its own core), the next one is
+   * parsed. Writes stay in order — each starts only after the previous one finished.
+   */
+  let inFlight: Promise<void> = Promise.resolve();
+  const write = async (type: CmlRecord["type"], items: CmlRecord[]) => {
+    if (type === "offer" && !catalogChecked) {
       // The import admin flow's dependency rule: offers, prices or stock for a catalog that
       // has no products at all cannot be right (the catalog file was not sent, or failed).
       catalogChecked = true;
@@ -88,36 +92,26 @@ export async function importStream(opts: ImportOptions): Promise<ImportResult> {
         );
       }
     }
-    const items = pending.items;
-    pending.items = [];
-    switch (pending.type) {
-      // deno-fmt-ignore
-      case "group": await writer.groups(items as never); break;
-      case "property":
-        await writer.properties(items as never);
-        break;
-      case "priceType":
-        await writer.priceTypes(items as never);
-        break;
-      case "warehouse":
-        await writer.warehouses(items as never);
-        break;
-      case "unit":
-        await writer.units(items as never);
-        break;
-      case "product":
-        await writer.products(items as never);
-        break;
-      case "offer":
-        await writer.offers(items as never);
-        break;
-    }
+    await writer.write(type, items);
     opts.signal?.throwIfAborted();
     const now = Date.now();
     if (opts.onProgress && now - lastProgress >= interval) {
       lastProgress = now;
       await opts.onProgress({ bytesRead, counts: writer.counts });
     }
+  };
+  const flush = async () => {
+    if (pending.items.length === 0) return;
+    const { type, items } = pending;
+    pending.items = [];
+    await inFlight; // a failed write surfaces here
+    inFlight = write(type, items);
+    inFlight.catch(() => {}); // handled where it is awaited
+  };
+  /** Everything handed over is written. */
+  const drain = async () => {
+    await flush();
+    await inFlight;
   };
 
   let split = false;
@@ -130,7 +124,7 @@ export async function importStream(opts: ImportOptions): Promise<ImportResult> {
     for await (const records of batches) {
       for (const rec of records) {
         if (rec.type === "header") {
-          await flush();
+          await drain(); // what comes before a header is written under the earlier section's rules
           sections.add(rec.section);
           schemaVersion ??= rec.schemaVersion;
           if (rec.changesOnly !== null) full[rec.section] = !rec.changesOnly;
@@ -155,7 +149,7 @@ export async function importStream(opts: ImportOptions): Promise<ImportResult> {
         pending.items.push(rec);
       }
     }
-    await flush();
+    await drain();
 
     // Deactivation comes last and only after a full section was read to its end.
     split = opts.splitPackage === true || (schemaVersion?.startsWith("3") ?? false);

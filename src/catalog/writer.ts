@@ -5,6 +5,7 @@
 import type pg from "pg";
 import { createHash } from "node:crypto";
 import type {
+  CmlRecord,
   GroupRecord,
   OfferRecord,
   PriceTypeRecord,
@@ -141,6 +142,30 @@ export class CatalogWriter {
       rows.map((u) => u.fullName),
       rows.map((u) => u.international),
     ]);
+  }
+
+  /** A batch of records of one type (as the reader emits them) to the right table. */
+  async write(type: CmlRecord["type"], items: CmlRecord[]): Promise<void> {
+    const of = <T extends CmlRecord["type"]>(t: T) =>
+      items.filter((r): r is Extract<CmlRecord, { type: T }> => r.type === t);
+    switch (type) {
+      case "group":
+        return await this.groups(of("group"));
+      case "property":
+        return await this.properties(of("property"));
+      case "priceType":
+        return await this.priceTypes(of("priceType"));
+      case "warehouse":
+        return await this.warehouses(of("warehouse"));
+      case "unit":
+        return await this.units(of("unit"));
+      case "product":
+        return await this.products(of("product"));
+      case "offer":
+        return await this.offers(of("offer"));
+      case "header":
+        return;
+    }
   }
 
   /** Ids a full section listed, so that what it did not list can be deactivated. */
