@@ -24,6 +24,7 @@ import {
 import { normalizeExchangePath, UnsafeFileNameError } from "../src/exchange/filename.ts";
 import { appendUpload, listUploads, UploadTooLargeError } from "../src/exchange/uploads.ts";
 import {
+  findRun,
   reconcileRun,
   requestImport,
   runningRun,
@@ -38,6 +39,9 @@ import { clearFailures, lockedOutFor, recordFailure } from "../src/security/logi
 import { handleSaleMode } from "../src/orders/sale-exchange.ts";
 
 type Params = Record<string, string>;
+
+/** How long a `mode=import` answer may wait for its run to finish before saying `progress`. */
+const IMPORT_HOLD_MS = 600;
 
 /**
  * Query parameters as 1C sends them. When the configured URL already had a `?`, 1C produces
@@ -257,18 +261,32 @@ export function exchangeRoutes(ctx: AppContext): Hono<AppEnv> {
       if (e instanceof UnsafeFileNameError) return failure(c, e.message);
       throw e;
     }
-    const uploads = await listUploads(ctx.db, session.id);
-    const known = uploads.some((u) => u.name === name || u.name.endsWith(`/${name}`));
-    const zips = uploads.some((u) => u.name.toLowerCase().endsWith(".zip"));
-    if (!known && !zips) {
-      return failure(c, `file ${name} was not uploaded in this session (mode=file first)`);
+    // 1C repeats the identical request at once on every `progress`: the repeats find the run
+    // directly and touch nothing else.
+    let run = await findRun(ctx, session.id, session.generation, name);
+    if (!run) {
+      const uploads = await listUploads(ctx.db, session.id);
+      const known = uploads.some((u) => u.name === name || u.name.endsWith(`/${name}`));
+      const zips = uploads.some((u) => u.name.toLowerCase().endsWith(".zip"));
+      if (!known && !zips) {
+        return failure(c, `file ${name} was not uploaded in this session (mode=file first)`);
+      }
     }
-    let run = await requestImport(ctx, {
-      sessionId: session.id,
-      generation: session.generation,
-      fileName: name,
-      requestId: c.var.requestId,
-    });
+    if (!run || run.job_id === null) {
+      run = await requestImport(ctx, {
+        sessionId: session.id,
+        generation: session.generation,
+        fileName: name,
+        requestId: c.var.requestId,
+      });
+    }
+    // Hold a `progress` answer briefly: a run that finishes meanwhile is answered at once, and
+    // 1C's immediate repeats do not flood the database while the import works.
+    const deadline = Date.now() + IMPORT_HOLD_MS;
+    while ((run.status === "queued" || run.status === "running") && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      run = (await findRun(ctx, session.id, session.generation, name)) ?? run;
+    }
     run = await reconcileRun(ctx, run);
     switch (run.status) {
       case "success": {

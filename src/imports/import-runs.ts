@@ -76,6 +76,18 @@ export async function requestImport(
   return run;
 }
 
+/** The run of this file in this session's generation, if 1C asked for it already. */
+export async function findRun(
+  ctx: AppContext,
+  sessionId: string,
+  generation: number,
+  fileName: string,
+): Promise<ImportRun | undefined> {
+  return await ctx.db.selectFrom("import_runs").selectAll()
+    .where("session_id", "=", sessionId).where("generation", "=", generation)
+    .where("file_name", "=", fileName).executeTakeFirst();
+}
+
 /**
  * A run whose job pg-boss has given up on (retries exhausted after crashes) would stay
  * "running" forever: settle it from the job's state.
