@@ -7,6 +7,10 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { OpenAPIHonoOptions } from "@hono/zod-openapi";
 import type { AppContext, AppEnv } from "../../src/context.ts";
 import { apiAuth } from "../../src/http/api-auth.ts";
+import { bodyLimit } from "hono/body-limit";
+
+/** Largest JSON body the API reads (1 MiB: an order with thousands of lines still fits). */
+export const API_BODY_LIMIT = 1024 * 1024;
 import { problem } from "../../src/http/problem.ts";
 import { BEARER } from "./schemas.ts";
 import { productRoutes } from "./products.ts";
@@ -48,6 +52,16 @@ export function apiRoutes(ctx: AppContext): OpenAPIHono<AppEnv> {
   // Registered before the sub-apps: Hono runs handlers in registration order. Routes that
   // change data will add requireRole(...) (src/http/api-auth.ts) on top of this.
   app.use("/api/*", apiAuth(ctx.config.apiTokens, ctx.pool));
+  // JSON bodies of the API are small; a larger one is refused before it is read whole.
+  // (Counterparty files posted to /customers/imports are streamed to storage instead.)
+  const jsonLimit = bodyLimit({
+    maxSize: API_BODY_LIMIT,
+    onError: (c) => problem(c, 413, `The body is larger than ${API_BODY_LIMIT} bytes.`),
+  });
+  app.use("/api/*", async (c, next) => {
+    if (c.req.path.endsWith("/customers/imports")) return await next();
+    return await jsonLimit(c, next);
+  });
 
   app.route("/api/v1", productRoutes(ctx));
   app.route("/api/v1", catalogRoutes(ctx));

@@ -57,3 +57,26 @@ Deno.test("credential brute force is throttled per address", async (t) => {
     await h.close();
   }
 });
+
+Deno.test("API bodies are limited", async () => {
+  const h = await createHarness("body_limit", { workers: false });
+  try {
+    const big = JSON.stringify({ items: [{ offerId: "x".repeat(2 * 1024 * 1024), quantity: 1 }] });
+    const r = await h.app.request("/api/v1/orders", {
+      method: "POST",
+      headers: { Authorization: "Bearer dev-platform-token", "Content-Type": "application/json" },
+      body: big,
+    });
+    assertEquals(r.status, 413);
+    assertEquals(r.headers.get("content-type"), "application/problem+json");
+    // A normal-sized invalid body still reaches validation.
+    const small = await h.app.request("/api/v1/orders", {
+      method: "POST",
+      headers: { Authorization: "Bearer dev-platform-token", "Content-Type": "application/json" },
+      body: JSON.stringify({ items: [] }),
+    });
+    assertEquals([400, 422].includes(small.status), true);
+  } finally {
+    await h.close();
+  }
+});
