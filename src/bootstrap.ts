@@ -8,7 +8,7 @@ import type { Logger } from "./log.ts";
 import type { AppContext } from "./context.ts";
 import { createDb, createPool } from "../db/pool.ts";
 import { migrateToLatest } from "../db/migrate.ts";
-import { createBoss, ensureQueues } from "./queue.ts";
+import { createBoss, ensureQueues, QUEUES } from "./queue.ts";
 
 export interface OpenedContext extends AppContext {
   /** Stops the queue (gracefully, running jobs get `graceMs`) and closes the pool. */
@@ -24,10 +24,12 @@ export async function openContext(
   const pool = createPool(databaseUrl, poolMax);
   const db = createDb(pool);
   await migrateToLatest(db as unknown as Kysely<unknown>);
-  const boss = createBoss(pool, log);
+  const boss = createBoss(pool, log, { superviseSeconds: config.import.superviseSeconds });
   const state = { queueStarted: false, shuttingDown: false };
   await boss.start();
-  await ensureQueues(boss, log);
+  await ensureQueues(boss, log, {
+    [QUEUES.catalogImport.name]: { heartbeatSeconds: config.import.heartbeatSeconds },
+  });
   state.queueStarted = true;
   return {
     config,

@@ -65,6 +65,8 @@ const EnvSchema = v.object({
   ),
   EXCHANGE_KEEP: v.optional(intFrom("EXCHANGE_KEEP", 1, 100000), "10"),
   IMPORT_BATCH_SIZE: v.optional(intFrom("IMPORT_BATCH_SIZE", 1, 100000), "1000"),
+  IMPORT_HEARTBEAT_SECONDS: v.optional(intFrom("IMPORT_HEARTBEAT_SECONDS", 10, 3600), "30"),
+  QUEUE_SUPERVISE_SECONDS: v.optional(intFrom("QUEUE_SUPERVISE_SECONDS", 1, 3600), "15"),
   IMPORT_PARSER: v.optional(v.picklist(["thread", "inline"]), "inline"),
   ZIP_MAX_TOTAL_BYTES: v.optional(
     intFrom("ZIP_MAX_TOTAL_BYTES", 1, 2 ** 50),
@@ -95,6 +97,10 @@ export type Config = {
     batchSize: number;
     /** Parse on a worker thread (faster on 2+ cores) or on the main thread (less memory). */
     parser: "thread" | "inline";
+    /** A worker that stops heartbeating this long (killed, frozen) loses its import job. */
+    heartbeatSeconds: number;
+    /** How often pg-boss looks for such jobs (and expired ones) to retry them. */
+    superviseSeconds: number;
     zipMaxTotalBytes: number;
     zipMaxRatio: number;
   };
@@ -161,6 +167,8 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
     import: {
       batchSize: e.IMPORT_BATCH_SIZE,
       parser: e.IMPORT_PARSER,
+      heartbeatSeconds: e.IMPORT_HEARTBEAT_SECONDS,
+      superviseSeconds: e.QUEUE_SUPERVISE_SECONDS,
       zipMaxTotalBytes: e.ZIP_MAX_TOTAL_BYTES,
       zipMaxRatio: e.ZIP_MAX_RATIO,
     },

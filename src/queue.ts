@@ -26,8 +26,14 @@ export const QUEUES = {
   },
 } as const satisfies Record<string, Queue>;
 
-export function createBoss(pool: pg.Pool, log: Logger): PgBoss {
+export function createBoss(
+  pool: pg.Pool,
+  log: Logger,
+  opts: { superviseSeconds?: number } = {},
+): PgBoss {
   const boss = new PgBoss({
+    // Crashed workers' jobs (missed heartbeats) are found on supervise ticks.
+    superviseIntervalSeconds: opts.superviseSeconds ?? 15,
     db: {
       executeSql: (text: string, values?: unknown[]) => pool.query(text, values as unknown[]),
     },
@@ -45,9 +51,13 @@ export const ALL_QUEUES: Queue[] = [
   ...Object.values(MARKETPLACE_QUEUES),
 ];
 
-export async function ensureQueues(boss: PgBoss, log?: Logger): Promise<void> {
+export async function ensureQueues(
+  boss: PgBoss,
+  log?: Logger,
+  overrides: Record<string, Partial<Queue>> = {},
+): Promise<void> {
   for (const q of ALL_QUEUES) {
-    const { name, policy, ...options } = q;
+    const { name, policy, ...options } = { ...q, ...overrides[q.name] };
     const existing = await boss.getQueue(name);
     if (!existing) {
       await boss.createQueue(name, { policy, ...options });

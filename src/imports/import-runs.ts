@@ -68,8 +68,8 @@ export async function requestImport(
       ...(opts.dryRun ? { dryRun: true } : {}),
       ...(opts.expectedKind ? { expectedKind: opts.expectedKind } : {}),
     };
-    const { name, ...options } = QUEUES.catalogImport;
-    await ctx.boss.send(name, data, { ...options, id: jobId });
+    // Retry, heartbeat and expiry come from the queue (src/queue.ts, bootstrap overrides).
+    await ctx.boss.send(QUEUES.catalogImport.name, data, { id: jobId });
     run = await ctx.db.updateTable("import_runs").set({ job_id: jobId })
       .where("id", "=", run.id).returningAll().executeTakeFirstOrThrow();
   }
