@@ -3,6 +3,7 @@
  * A bad value stops the process with one line naming the variable and what is wrong.
  */
 import * as v from "valibot";
+import { ConfigError, parseEnv } from "./config-env.ts";
 import { type OrdersConfig, parseOrdersConfig } from "./orders/config.ts";
 import { type CustomersConfig, parseCustomersConfig } from "./customers/config.ts";
 import { type MarketplacesConfig, parseMarketplacesConfig } from "./marketplaces/config.ts";
@@ -110,7 +111,7 @@ export type Config = {
   marketplaces: MarketplacesConfig;
 };
 
-export class ConfigError extends Error {}
+export { ConfigError } from "./config-env.ts";
 
 /** Development defaults: a newcomer gets a working exchange without setting anything. */
 const DEV_LOGIN = "1c";
@@ -123,18 +124,7 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
   for (const [key, value] of Object.entries(env)) {
     if (value !== undefined && value !== "") clean[key] = value;
   }
-  const parsed = v.safeParse(
-    EnvSchema,
-    Object.fromEntries(
-      Object.keys(EnvSchema.entries).flatMap((k) => k in clean ? [[k, clean[k]]] : []),
-    ),
-  );
-  if (!parsed.success) {
-    const issue = parsed.issues[0];
-    const key = issue.path?.[0]?.key ?? "environment";
-    throw new ConfigError(`${String(key)}: ${issue.message}`);
-  }
-  const e = parsed.output;
+  const e = parseEnv(EnvSchema, clean);
   const production = e.DENO_ENV === "production";
   if (production) {
     for (

@@ -1,6 +1,6 @@
 /** Environment variables of the customers capability, validated with valibot at start. */
 import * as v from "valibot";
-import { ConfigError } from "../config.ts";
+import { ConfigError, parseEnv } from "../config-env.ts";
 
 export interface CustomersConfig {
   /**
@@ -82,21 +82,12 @@ const Schema = v.object({
   ),
 });
 
-/** Throws ConfigError (src/config.ts) naming the variable when a value is bad. */
+/** Throws ConfigError (src/config-env.ts) naming the variable when a value is bad. */
 export function parseCustomersConfig(
   env: Record<string, string>,
   _production: boolean,
 ): CustomersConfig {
-  const input = Object.fromEntries(
-    Object.keys(Schema.entries).flatMap((k) => k in env ? [[k, env[k]]] : []),
-  );
-  const parsed = v.safeParse(Schema, input);
-  if (!parsed.success) {
-    const issue = parsed.issues[0];
-    const key = issue.path?.[0]?.key ?? "customers configuration";
-    throw new ConfigError(`${String(key)}: ${issue.message}`);
-  }
-  const e = parsed.output;
+  const e = parseEnv(Schema, env);
   // Half a credential pair is a typo, not a choice: 1C would answer 401 to every export.
   if ((e.ONEC_HTTP_LOGIN === undefined) !== (e.ONEC_HTTP_PASSWORD === undefined)) {
     const missing = e.ONEC_HTTP_LOGIN === undefined ? "ONEC_HTTP_LOGIN" : "ONEC_HTTP_PASSWORD";

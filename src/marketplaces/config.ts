@@ -4,7 +4,7 @@
  */
 import * as v from "valibot";
 import { Cron } from "croner";
-import { ConfigError } from "../config.ts";
+import { ConfigError, parseEnv } from "../config-env.ts";
 
 export interface OzonConfig {
   /** Public seller id; also the `account` of inventory rows. */
@@ -105,21 +105,12 @@ const Env = v.object({
   STOCK_PUSH_DEBOUNCE_SECONDS: v.optional(int("STOCK_PUSH_DEBOUNCE_SECONDS", 1, 3600), "10"),
 });
 
-/** Throws ConfigError (src/config.ts) naming the variable when a value is bad. */
+/** Throws ConfigError (src/config-env.ts) naming the variable when a value is bad. */
 export function parseMarketplacesConfig(
   env: Record<string, string>,
   _production: boolean,
 ): MarketplacesConfig {
-  const picked = Object.fromEntries(
-    Object.keys(Env.entries).flatMap((k) => k in env ? [[k, env[k]]] : []),
-  );
-  const parsed = v.safeParse(Env, picked);
-  if (!parsed.success) {
-    const issue = parsed.issues[0];
-    const key = issue.path?.[0]?.key ?? "environment";
-    throw new ConfigError(`${String(key)}: ${issue.message}`);
-  }
-  const e = parsed.output;
+  const e = parseEnv(Env, env);
   // Half a pair of credentials is a typo, not "this marketplace is off": say so at start.
   if ((e.OZON_CLIENT_ID === undefined) !== (e.OZON_API_KEY === undefined)) {
     const missing = e.OZON_CLIENT_ID === undefined ? "OZON_CLIENT_ID" : "OZON_API_KEY";

@@ -1,6 +1,6 @@
 /** Environment variables of the orders capability, validated with valibot at start. */
 import * as v from "valibot";
-import { ConfigError } from "../config.ts";
+import { parseEnv } from "../config-env.ts";
 
 export interface OrdersConfig {
   /**
@@ -62,21 +62,12 @@ const Schema = v.object({
   ),
 });
 
-/** Throws ConfigError (src/config.ts) naming the variable when a value is bad. */
+/** Throws ConfigError (src/config-env.ts) naming the variable when a value is bad. */
 export function parseOrdersConfig(
   env: Record<string, string>,
   _production: boolean,
 ): OrdersConfig {
-  const input = Object.fromEntries(
-    Object.keys(Schema.entries).flatMap((k) => k in env ? [[k, env[k]]] : []),
-  );
-  const parsed = v.safeParse(Schema, input);
-  if (!parsed.success) {
-    const issue = parsed.issues[0];
-    const key = issue.path?.[0]?.key ?? "orders configuration";
-    throw new ConfigError(`${String(key)}: ${issue.message}`);
-  }
-  const e = parsed.output;
+  const e = parseEnv(Schema, env);
   return {
     saleEncoding: e.SALE_EXCHANGE_ENCODING,
     numberPrefix: e.ORDER_NUMBER_PREFIX,
