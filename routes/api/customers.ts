@@ -11,12 +11,19 @@ import {
   BadCursorError,
   clampLimit,
   CursorTimestamp,
-  decodeCursor,
+  decodeOptionalCursor,
   encodeCursor,
 } from "../../src/http/pagination.ts";
 import { createSession } from "../../src/exchange/sessions.ts";
 import { writeUpload } from "../../src/exchange/uploads.ts";
-import { apiProblem, cursorParam, errorResponses, limitParam, security } from "./schemas.ts";
+import {
+  apiProblem,
+  badCursor,
+  cursorParam,
+  errorResponses,
+  limitParam,
+  security,
+} from "./schemas.ts";
 import {
   ConflictPageSchema,
   CustomerCreateSchema,
@@ -389,16 +396,6 @@ const CustomerCursorShape = z.object({ at: CursorTimestamp, id: z.uuid() }).stri
 const IdCursor = z.object({ id: z.number().int().positive() }).strict();
 const JobCursor = z.object({ job: z.string().regex(JOB_ID) }).strict();
 
-function cursorOf<T>(raw: string | undefined, shape: z.ZodType<T>): T | undefined | BadCursorError {
-  if (raw === undefined) return undefined;
-  try {
-    return decodeCursor(raw, shape);
-  } catch (e) {
-    if (e instanceof BadCursorError) return e;
-    throw e;
-  }
-}
-
 // ---- Handlers -------------------------------------------------------------------------------
 
 export function customersRoutes(ctx: AppContext): OpenAPIHono<AppEnv> {
@@ -408,7 +405,7 @@ export function customersRoutes(ctx: AppContext): OpenAPIHono<AppEnv> {
 
   app.openapi(listRoute, async (c) => {
     const q = c.req.valid("query");
-    const cursor = cursorOf<CustomerCursor>(q.cursor, CustomerCursorShape);
+    const cursor = decodeOptionalCursor<CustomerCursor>(q.cursor, CustomerCursorShape);
     if (cursor instanceof BadCursorError) return badCursor(c, cursor);
     const page = await listCustomers(
       ctx.db,
@@ -442,7 +439,7 @@ export function customersRoutes(ctx: AppContext): OpenAPIHono<AppEnv> {
 
   app.openapi(conflictsRoute, async (c) => {
     const q = c.req.valid("query");
-    const cursor = cursorOf(q.cursor, IdCursor);
+    const cursor = decodeOptionalCursor(q.cursor, IdCursor);
     if (cursor instanceof BadCursorError) return badCursor(c, cursor);
     const status = q.status === "all" ? undefined : q.status ?? "open";
     const page = await listConflicts(
@@ -468,7 +465,7 @@ export function customersRoutes(ctx: AppContext): OpenAPIHono<AppEnv> {
 
   app.openapi(deadLettersRoute, async (c) => {
     const q = c.req.valid("query");
-    const cursor = cursorOf(q.cursor, JobCursor);
+    const cursor = decodeOptionalCursor(q.cursor, JobCursor);
     if (cursor instanceof BadCursorError) return badCursor(c, cursor);
     const page = await listDeadLetters(ctx, clampLimit(q.limit), cursor?.job);
     return c.json({
@@ -564,7 +561,7 @@ export function customersRoutes(ctx: AppContext): OpenAPIHono<AppEnv> {
   app.openapi(syncLogRoute, async (c) => {
     const { id } = c.req.valid("param");
     const q = c.req.valid("query");
-    const cursor = cursorOf(q.cursor, IdCursor);
+    const cursor = decodeOptionalCursor(q.cursor, IdCursor);
     if (cursor instanceof BadCursorError) return badCursor(c, cursor);
     const exists = await getCustomer(ctx.db, id);
     if (!exists) return apiProblem(c, 404, `No customer ${id}.`);
@@ -605,10 +602,6 @@ function toFields(b: z.infer<typeof CustomerCreateSchema>): CustomerFields {
     contactPerson: b.contactPerson ?? null,
     address: b.address ?? null,
   };
-}
-
-function badCursor(c: Parameters<typeof apiProblem>[0], e: BadCursorError) {
-  return apiProblem(c, 400, e.message, { issues: [{ path: "cursor", message: e.message }] });
 }
 
 /** The request body, cut off (and flagged) past MAX_IMPORT_BYTES. */

@@ -5,16 +5,17 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppContext, AppEnv } from "../../src/context.ts";
 import { requireRole } from "../../src/http/api-auth.ts";
 import { replayExchange } from "../../src/imports/replay.ts";
-import { getImport, type ImportCursor, listImports } from "../../src/imports/import-read-model.ts";
+import { getImport, listImports } from "../../src/imports/import-read-model.ts";
 import {
   BadCursorError,
   clampLimit,
   CursorTimestamp,
-  decodeCursor,
+  decodeOptionalCursor,
   encodeCursor,
 } from "../../src/http/pagination.ts";
 import {
   apiProblem,
+  badCursor,
   cursorParam,
   errorResponses,
   ImportPageSchema,
@@ -145,13 +146,8 @@ export function importRoutes(ctx: AppContext): OpenAPIHono<AppEnv> {
 
   app.openapi(listRoute, async (c) => {
     const q = c.req.valid("query");
-    let cursor: ImportCursor | undefined;
-    try {
-      cursor = q.cursor === undefined ? undefined : decodeCursor(q.cursor, Cursor);
-    } catch (e) {
-      if (!(e instanceof BadCursorError)) throw e;
-      return apiProblem(c, 400, e.message, { issues: [{ path: "cursor", message: e.message }] });
-    }
+    const cursor = decodeOptionalCursor(q.cursor, Cursor);
+    if (cursor instanceof BadCursorError) return badCursor(c, cursor);
     const page = await listImports(ctx.db, { status: q.status }, clampLimit(q.limit), cursor);
     return c.json({
       items: page.items,

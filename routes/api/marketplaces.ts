@@ -9,21 +9,19 @@ import { requireRole } from "../../src/http/api-auth.ts";
 import {
   BadCursorError,
   clampLimit,
-  decodeCursor,
+  decodeOptionalCursor,
   encodeCursor,
 } from "../../src/http/pagination.ts";
 import {
   apiProblem,
+  badCursor,
   cursorParam,
   errorResponses,
   limitParam,
   nextCursor,
   security,
 } from "./schemas.ts";
-import {
-  type InventoryCursor,
-  listInventory,
-} from "../../src/marketplaces/inventory-read-model.ts";
+import { listInventory } from "../../src/marketplaces/inventory-read-model.ts";
 import { getSyncRun, listSyncRuns } from "../../src/marketplaces/sync-read-model.ts";
 import { isConfigured, sourceHealth, SOURCES } from "../../src/marketplaces/health.ts";
 import { startRunNow } from "../../src/marketplaces/sync-jobs.ts";
@@ -463,13 +461,8 @@ export function marketplacesRoutes(ctx: AppContext): OpenAPIHono<AppEnv> {
 
   app.openapi(inventoryRoute, async (c) => {
     const q = c.req.valid("query");
-    let cursor: InventoryCursor | undefined;
-    try {
-      cursor = q.cursor === undefined ? undefined : decodeCursor(q.cursor, InventoryCursorShape);
-    } catch (e) {
-      if (!(e instanceof BadCursorError)) throw e;
-      return apiProblem(c, 400, e.message, { issues: [{ path: "cursor", message: e.message }] });
-    }
+    const cursor = decodeOptionalCursor(q.cursor, InventoryCursorShape);
+    if (cursor instanceof BadCursorError) return badCursor(c, cursor);
     const page = await listInventory(
       ctx.db,
       { source: q.source, stockType: q.stockType, warehouse: q.warehouse, sku: q.sku },
@@ -492,13 +485,9 @@ export function marketplacesRoutes(ctx: AppContext): OpenAPIHono<AppEnv> {
 
   app.openapi(listRunsRoute, async (c) => {
     const q = c.req.valid("query");
-    let before: number | undefined;
-    try {
-      before = q.cursor === undefined ? undefined : decodeCursor(q.cursor, RunCursorShape).id;
-    } catch (e) {
-      if (!(e instanceof BadCursorError)) throw e;
-      return apiProblem(c, 400, e.message, { issues: [{ path: "cursor", message: e.message }] });
-    }
+    const decoded = decodeOptionalCursor(q.cursor, RunCursorShape);
+    if (decoded instanceof BadCursorError) return badCursor(c, decoded);
+    const before = decoded?.id;
     const page = await listSyncRuns(
       ctx.db,
       { source: q.source, status: q.status, kind: q.kind },
@@ -555,13 +544,8 @@ export function marketplacesRoutes(ctx: AppContext): OpenAPIHono<AppEnv> {
 
   app.openapi(listArticleMappingsRoute, async (c) => {
     const q = c.req.valid("query");
-    let after: { s: string; a: string } | undefined;
-    try {
-      after = q.cursor === undefined ? undefined : decodeCursor(q.cursor, ArticleCursorShape);
-    } catch (e) {
-      if (!(e instanceof BadCursorError)) throw e;
-      return apiProblem(c, 400, e.message, { issues: [{ path: "cursor", message: e.message }] });
-    }
+    const after = decodeOptionalCursor(q.cursor, ArticleCursorShape);
+    if (after instanceof BadCursorError) return badCursor(c, after);
     const page = await listArticleMappings(
       ctx.db,
       { source: q.source, article: q.article },

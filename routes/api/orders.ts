@@ -13,10 +13,17 @@ import {
   BadCursorError,
   clampLimit,
   CursorTimestamp,
-  decodeCursor,
+  decodeOptionalCursor,
   encodeCursor,
 } from "../../src/http/pagination.ts";
-import { apiProblem, cursorParam, errorResponses, limitParam, security } from "./schemas.ts";
+import {
+  apiProblem,
+  badCursor,
+  cursorParam,
+  errorResponses,
+  limitParam,
+  security,
+} from "./schemas.ts";
 import {
   CreateOrderSchema,
   OrderImportPageSchema,
@@ -256,15 +263,12 @@ export function ordersRoutes(ctx: AppContext): OpenAPIHono<AppEnv> {
   app.openapi(listRouteDef, async (c) => {
     const q = c.req.valid("query");
     const updatedSince = q.updatedSince === undefined ? undefined : new Date(q.updatedSince);
-    let cursor: OrderCursor | undefined;
-    try {
-      cursor = q.cursor === undefined
-        ? undefined
-        : decodeCursor<OrderCursor>(q.cursor, updatedSince ? ChangeCursor : IdCursor);
-    } catch (e) {
-      if (!(e instanceof BadCursorError)) throw e;
-      return apiProblem(c, 400, e.message, { issues: [{ path: "cursor", message: e.message }] });
-    }
+    // A cursor only fits the ordering it was issued for.
+    const cursor = decodeOptionalCursor<OrderCursor>(
+      q.cursor,
+      updatedSince ? ChangeCursor : IdCursor,
+    );
+    if (cursor instanceof BadCursorError) return badCursor(c, cursor);
     const page = await listOrders(
       ctx.db,
       { status: q.status, updatedSince },
@@ -279,13 +283,9 @@ export function ordersRoutes(ctx: AppContext): OpenAPIHono<AppEnv> {
 
   app.openapi(importsRouteDef, async (c) => {
     const q = c.req.valid("query");
-    let before: string | undefined;
-    try {
-      before = q.cursor === undefined ? undefined : decodeCursor(q.cursor, RunCursor).id;
-    } catch (e) {
-      if (!(e instanceof BadCursorError)) throw e;
-      return apiProblem(c, 400, e.message, { issues: [{ path: "cursor", message: e.message }] });
-    }
+    const decoded = decodeOptionalCursor(q.cursor, RunCursor);
+    if (decoded instanceof BadCursorError) return badCursor(c, decoded);
+    const before = decoded?.id;
     const page = await listOrderImports(ctx.db, clampLimit(q.limit), before);
     return c.json({
       items: page.items,

@@ -12,11 +12,12 @@ import {
   BadCursorError,
   clampLimit,
   CursorTimestamp,
-  decodeCursor,
+  decodeOptionalCursor,
   encodeCursor,
 } from "../../src/http/pagination.ts";
 import {
   apiProblem,
+  badCursor,
   cursorParam,
   errorResponses,
   limitParam,
@@ -96,16 +97,12 @@ export function productRoutes(ctx: AppContext): OpenAPIHono<AppEnv> {
   app.openapi(listRoute, async (c) => {
     const q = c.req.valid("query");
     const updatedSince = q.updatedSince === undefined ? undefined : new Date(q.updatedSince);
-    let cursor: ProductCursor | undefined;
-    try {
-      // A cursor only fits the ordering it was issued for.
-      cursor = q.cursor === undefined
-        ? undefined
-        : decodeCursor<ProductCursor>(q.cursor, updatedSince ? ChangeCursor : IdCursor);
-    } catch (e) {
-      if (!(e instanceof BadCursorError)) throw e;
-      return apiProblem(c, 400, e.message, { issues: [{ path: "cursor", message: e.message }] });
-    }
+    // A cursor only fits the ordering it was issued for.
+    const cursor = decodeOptionalCursor<ProductCursor>(
+      q.cursor,
+      updatedSince ? ChangeCursor : IdCursor,
+    );
+    if (cursor instanceof BadCursorError) return badCursor(c, cursor);
     const page = await listProducts(
       ctx.db,
       {

@@ -77,6 +77,11 @@ export function apiProblem<S extends keyof typeof TITLES>(
   return c.json(body, status, { "Content-Type": "application/problem+json" });
 }
 
+/** The 400 problem for a cursor that does not decode (src/http/pagination.ts). */
+export function badCursor(c: Context, e: { message: string }) {
+  return apiProblem(c, 400, e.message, { issues: [{ path: "cursor", message: e.message }] });
+}
+
 // ---------------------------------------------------------------------------------------------
 // Pagination
 

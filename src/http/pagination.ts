@@ -55,3 +55,20 @@ export function decodeCursor<T>(cursor: string, shape: z.ZodType<T>): T {
 export const CursorTimestamp = z.string().regex(
   /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/,
 );
+
+/**
+ * An optional `cursor` query parameter: undefined when absent, the decoded value, or the
+ * BadCursorError a route answers 400 with (`badCursor` in routes/api/schemas.ts).
+ */
+export function decodeOptionalCursor<T>(
+  raw: string | undefined,
+  shape: z.ZodType<T>,
+): T | undefined | BadCursorError {
+  if (raw === undefined) return undefined;
+  try {
+    return decodeCursor(raw, shape);
+  } catch (e) {
+    if (e instanceof BadCursorError) return e;
+    throw e;
+  }
+}
