@@ -73,6 +73,8 @@ Deno.test("Ozon read failures, partial runs and anomalies", async (t) => {
       assert.ok(!harness.logLines.join("").includes(configuredKey), "the key is not logged");
       assert.ok(!run.errorMessage!.includes(configuredKey));
 
+      // The run row says "failed" a moment before its job posts the notice.
+      await settled(harness);
       assert.equal(webhook.notices.length, 1);
       const notice = webhook.notices[0];
       assert.equal(notice.source, "ozon");
@@ -91,6 +93,7 @@ Deno.test("Ozon read failures, partial runs and anomalies", async (t) => {
       assert.equal(run.status, "failed");
       assert.match(run.errorMessage!, /HTTP 401.*check the API key/);
       assert.equal(fake.requests.length - before, 1);
+      await settled(harness);
       assert.equal(webhook.notices.length, 1, "one notice per source and kind per hour");
     });
 
@@ -246,3 +249,17 @@ Deno.test("Ozon read failures, partial runs and anomalies", async (t) => {
     await webhook.close();
   }
 });
+
+/** Waits until no stock-sync job is still running (its alert, if any, has been sent). */
+async function settled(
+  h: { ctx: { pool: { query: (sql: string) => Promise<{ rows: { n: number }[] }> } } },
+) {
+  for (let i = 0; i < 200; i++) {
+    const r = await h.ctx.pool.query(
+      "SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'marketplace-stock-sync' AND state IN ('created', 'retry', 'active')",
+    );
+    if (r.rows[0].n === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error("the stock-sync job did not settle");
+}
