@@ -8,12 +8,16 @@ import * as m001 from "./migrations/001-catalog.ts";
 import * as m002 from "./migrations/002-orders.ts";
 import * as m003 from "./migrations/003-customers.ts";
 import * as m004 from "./migrations/004-marketplaces.ts";
+import * as m005 from "./migrations/005-platform-pricing.ts";
+import * as m006 from "./migrations/006-integration-log.ts";
 
 export const migrations: Record<string, Migration> = {
   "001-catalog": m001,
   "002-orders": m002,
   "003-customers": m003,
   "004-marketplaces": m004,
+  "005-platform-pricing": m005,
+  "006-integration-log": m006,
 };
 
 export async function migrateToLatest(db: Kysely<unknown>): Promise<MigrationResultSet> {

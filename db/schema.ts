@@ -6,6 +6,8 @@ import type { ColumnType, Generated, JSONColumnType } from "kysely";
 import type { OrdersTables } from "./schema-orders.ts";
 import type { CustomersTables } from "./schema-customers.ts";
 import type { MarketplacesTables } from "./schema-marketplaces.ts";
+import type { PlatformPricingTables } from "./schema-platform-pricing.ts";
+import type { IntegrationLogTables } from "./schema-integration-log.ts";
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 /** A timestamp column with a database default: optional on insert. */
@@ -272,4 +274,10 @@ export interface CatalogTables {
 
 /** Every table: the catalog's (above) and each capability's (db/schema-*.ts). */
 export interface Database
-  extends CatalogTables, OrdersTables, CustomersTables, MarketplacesTables {}
+  extends
+    CatalogTables,
+    OrdersTables,
+    CustomersTables,
+    MarketplacesTables,
+    PlatformPricingTables,
+    IntegrationLogTables {}

@@ -1,0 +1,6 @@
+/** Placeholder: filled in by the capability that owns it. */
+import type { Kysely } from "kysely";
+
+export async function up(_db: Kysely<unknown>): Promise<void> {}
+
+export async function down(_db: Kysely<unknown>): Promise<void> {}
