@@ -1,16 +1,13 @@
 /**
  * GET /metrics (Prometheus text format). In-process counters plus what the database knows:
  * import runs by status and kind, their durations, rows imported, and pg-boss queue depth and
- * failures per queue. Capabilities add their own families through `extraMetrics`.
+ * failures per queue, customer sync outcomes and marketplace stock sync outcomes.
  */
 import { Hono } from "hono";
 import type { AppContext, AppEnv } from "../src/context.ts";
 import { metrics, renderGauge } from "../src/metrics/registry.ts";
-
-export type MetricsSource = (ctx: AppContext) => Promise<string[]>;
-
-/** Metric families of other capabilities (orders, customers, marketplaces) register here. */
-export const extraMetrics: MetricsSource[] = [];
+import { customerMetrics } from "../src/customers/metrics.ts";
+import { stockSyncMetrics } from "../src/marketplaces/metrics.ts";
 
 async function importMetrics(ctx: AppContext): Promise<string[]> {
   type Run = { status: string; kind: string; n: number; seconds: number };
@@ -61,8 +58,9 @@ export function metricsRoutes(ctx: AppContext): Hono<AppEnv> {
       metrics.exchangeSeconds.render(),
       metrics.httpRequests.render(),
       ...await importMetrics(ctx),
+      ...await customerMetrics(ctx),
+      ...await stockSyncMetrics(ctx),
     ];
-    for (const source of extraMetrics) families.push(...await source(ctx));
     return c.text(families.join("\n\n") + "\n", 200, {
       "Content-Type": "text/plain; version=0.0.4; charset=utf-8",
     });

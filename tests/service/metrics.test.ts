@@ -43,3 +43,44 @@ Deno.test("metrics after an exchange", async () => {
     await h.close();
   }
 });
+
+Deno.test("metrics carry customer export and stock sync outcomes", async () => {
+  const h = await createHarness("metrics_outcomes", { workers: false });
+  try {
+    // Rows as the export job and the stock sync write them (their own tests drive those).
+    await h.ctx.pool.query(`
+      INSERT INTO customers (email, customer_type, last_change_source, sync_status,
+                             export_dead_lettered_at)
+      VALUES ('a@example.com', 'individual', 'platform', 'error', now()),
+             ('b@example.com', 'individual', 'platform', 'synced', NULL);
+      INSERT INTO customer_sync_log (operation, status) VALUES
+        ('export_to_1c', 'success'), ('export_to_1c', 'success'), ('export_to_1c', 'error');
+      INSERT INTO stock_sync_runs (source, kind, trigger, status, records_processed,
+                                   records_updated, completed_at)
+      VALUES ('ozon', 'push', 'schedule', 'success', 10, 4, now() - interval '90 seconds'),
+             ('ozon', 'push', 'schedule', 'failed', 0, 0, now()),
+             ('wildberries', 'read', 'manual', 'success', 7, 7, now());
+    `);
+    const text = await (await h.app.request("/metrics")).text();
+    assertMatch(
+      text,
+      /customer_sync_outcomes_total\{operation="export_to_1c",status="success"\} 2\n/,
+    );
+    assertMatch(
+      text,
+      /customer_sync_outcomes_total\{operation="export_to_1c",status="error"\} 1\n/,
+    );
+    assertMatch(text, /customers\{sync_status="error"\} 1\n/);
+    assertMatch(text, /customer_exports_dead_lettered 1\n/);
+    assertMatch(text, /stock_sync_runs_total\{source="ozon",kind="push",status="failed"\} 1\n/);
+    assertMatch(
+      text,
+      /stock_sync_records_total\{source="ozon",kind="push",status="success",outcome="updated"\} 4\n/,
+    );
+    const age = /stock_sync_last_success_age_seconds\{source="ozon",kind="push"\} ([\d.]+)/
+      .exec(text);
+    assert(age && Number(age[1]) >= 90, `ozon push age: ${age?.[1]}`);
+  } finally {
+    await h.close();
+  }
+});
