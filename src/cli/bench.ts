@@ -5,7 +5,11 @@
  * RSS — against a bare streaming parse of the same bytes. Then it sends the same files again
  * (an unchanged re-import) and prints that too.
  *
- * Peak RSS is the whole process: HTTP server, import worker, parser thread and the client.
+ * Load (src/cli/load-bench.ts): during the first import, `--sessions` 1C clients log in,
+ * init and poll; after it, `--readers` platform clients read products for `--read-seconds`.
+ * Each prints p50/p99 latency and throughput.
+ *
+ * Peak RSS is the service process's (VmHWM), read from /proc.
  */
 import { parseArgs } from "node:util";
 import { generateCatalog } from "../commerceml/generator.ts";
@@ -15,12 +19,17 @@ import { startEmbeddedPostgres } from "../../db/embedded.ts";
 import { OneCClient } from "../onec/exchange-client.ts";
 import pg from "pg";
 import { benchOrderQuery, formatOrderQueryBench } from "../orders/bench.ts";
+import { productId } from "../commerceml/generator.ts";
+import { productReads, type ProtocolLoad, protocolLoadDuring } from "./load-bench.ts";
 
 const { values: args } = parseArgs({
   args: Deno.args,
   options: {
     products: { type: "string", default: "100000" },
     keep: { type: "boolean", default: false },
+    sessions: { type: "string", default: "20" },
+    readers: { type: "string", default: "200" },
+    "read-seconds": { type: "string", default: "10" },
   },
 });
 const products = Number(args.products);
@@ -126,9 +135,10 @@ interface Pass {
   total: number;
   rss: number;
   answers: string[];
+  load?: ProtocolLoad;
 }
 
-async function exchange(): Promise<Pass> {
+async function exchange(withLoad = false): Promise<Pass> {
   resetServicePeak();
   const client = new OneCClient((input, init) => fetch(site + input, init));
   const t0 = performance.now();
@@ -139,14 +149,27 @@ async function exchange(): Promise<Pass> {
   const uploadRss = serviceRss();
   const imports: number[] = [];
   const answers: string[] = [];
+  let importing = files[0][0];
+  let done = false;
+  const load = withLoad
+    ? protocolLoadDuring(site, {
+      sessions: Number(args.sessions),
+      exchangeCookie: client.cookie,
+      filename: () => importing,
+      stop: () => done,
+    })
+    : undefined;
   for (const [name] of files) {
+    importing = name;
     const t1 = performance.now();
     const a = await client.importFile(name, 1_000_000, 100);
     imports.push((performance.now() - t1) / 1000);
     answers.push(a.lines.join(" | "));
     if (a.lines[0] !== "success") throw new Error(`${name}: ${a.lines.join(" | ")}`);
   }
+  done = true;
   return {
+    load: await load,
     upload,
     uploadRss,
     imports,
@@ -191,8 +214,17 @@ function report(label: string, p: Pass) {
 }
 
 try {
-  const first = await exchange();
+  const first = await exchange(true);
   report("first import (through the protocol, over a socket)", first);
+  if (first.load) {
+    console.log(`  while it ran, ${args.sessions} more 1C sessions logged in, init'ed and polled:`);
+    console.log(first.load.checkauth.format("checkauth"));
+    console.log(first.load.init.format("init"));
+    console.log(
+      first.load.importPoll.format("import polling") +
+        " — each progress answer is held up to 600 ms by design",
+    );
+  }
   const benchDb = new pg.Client({ connectionString: dbUrl.toString() });
   await benchDb.connect();
   const counts = await benchDb.query(
@@ -201,6 +233,16 @@ try {
   );
   await benchDb.end();
   console.log("  rows:", counts.rows[0]);
+  const reads = await productReads(site, {
+    clients: Number(args.readers),
+    seconds: Number(args["read-seconds"]),
+    token: "dev-reader-token",
+    productId: (i) => productId(i),
+  }, products);
+  console.log(
+    `\nproduct reads, ${args.readers} concurrent clients, ${reads.seconds.toFixed(0)} s:`,
+  );
+  console.log(reads.latencies.format("GET /products/{id}", reads.seconds));
   const again = await exchange();
   report("re-import of the same files (nothing changed)", again);
   const fi = first.imports[0] + first.imports[1];
