@@ -61,13 +61,27 @@ class CaptureStream {
 
 export async function createHarness(
   name: string,
-  opts: { env?: Record<string, string>; workers?: boolean } = {},
+  opts: {
+    env?: Record<string, string>;
+    workers?: boolean;
+    /** Connect as this role instead (tests that hunt leaked secrets give it a password). */
+    connectAs?: { user: string; password: string };
+  } = {},
 ): Promise<Harness> {
   const url = await createTestDatabase(name);
-  const config: Config = loadConfig({ ...opts.env, DATABASE_URL: url, LOG_LEVEL: "debug" });
+  const connect = new URL(url);
+  if (opts.connectAs) {
+    connect.username = opts.connectAs.user;
+    connect.password = opts.connectAs.password;
+  }
+  const config: Config = loadConfig({
+    ...opts.env,
+    DATABASE_URL: connect.toString(),
+    LOG_LEVEL: "debug",
+  });
   const logLines: string[] = [];
   const log: Logger = createLogger("debug", new CaptureStream(logLines));
-  const ctx = await openContext(config, log, url, 8);
+  const ctx = await openContext(config, log, connect.toString(), 8);
   const stops: (() => Promise<void>)[] = [];
   if (opts.workers !== false) {
     const { startWorkers } = await import("../../workers/index.ts");
