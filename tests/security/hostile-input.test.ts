@@ -139,6 +139,30 @@ Deno.test("hostile input is refused whole and leaves the catalog intact", async 
         /ratio/,
       ],
       [
+        "a 100 MB single text node (the limit is 16 Mi characters, memory stays bounded)",
+        "import.xml",
+        () => {
+          const head = enc.encode(
+            wrap("<Каталог><Товары><Товар><Ид>1</Ид><Описание>").replace(/<\/Комм.*$/, ""),
+          );
+          const bytes = new Uint8Array(head.length + 100 * 1024 * 1024);
+          bytes.set(head);
+          bytes.fill(0x61, head.length); // "aaaa…" and never a closing tag
+          return Promise.resolve(bytes);
+        },
+        /text longer than 16777216 characters/,
+      ],
+      [
+        "a declaration naming one encoding over bytes of another",
+        "import.xml",
+        new Uint8Array([
+          ...enc.encode(`<?xml version="1.0" encoding="UTF-8"?><КоммерческаяИнформация>`),
+          ...[0xca, 0xe0, 0xf2, 0xe0, 0xeb, 0xee, 0xe3], // «Каталог» in windows-1251
+          ...enc.encode("</КоммерческаяИнформация>"),
+        ]),
+        /invalid UTF-8 byte sequence at byte offset \d+ \(declared encoding UTF-8\)/,
+      ],
+      [
         "random bytes named .zip",
         "v8_junk.zip",
         crypto.getRandomValues(new Uint8Array(2048)),
@@ -175,6 +199,19 @@ Deno.test("hostile input is refused whole and leaves the catalog intact", async 
         "SELECT name FROM upload_files WHERE name !~ '^[A-Za-z0-9_./-]+$'",
       );
       assertEquals(files.rows, []);
+    });
+
+    await t.step("thousands of tiny parts are put together exactly", async () => {
+      const c2 = new OneCClient(inProcess(h.app));
+      await c2.checkauth();
+      await c2.init();
+      const xml = enc.encode(F.importXml());
+      const partSize = Math.ceil(xml.length / 2000);
+      const answers = await c2.upload("import.xml", xml, partSize);
+      assert(answers.length >= 1900, `${answers.length} parts`);
+      assert(answers.every((a) => a.lines[0] === "success"));
+      assertEquals((await c2.importFile("import.xml")).lines[0], "success");
+      assertEquals(await snapshot(h), before, "the same catalog, unchanged");
     });
 
     await t.step("the service still works afterwards", async () => {
