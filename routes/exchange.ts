@@ -37,6 +37,7 @@ import { clientIp } from "../src/http/client-ip.ts";
 import { metrics } from "../src/metrics/registry.ts";
 import { clearFailures, lockedOutFor, recordFailure } from "../src/security/login-throttle.ts";
 import { handleSaleMode } from "../src/orders/sale-exchange.ts";
+import { exchangeLogEntry } from "../src/integration-log/exchange-record.ts";
 
 type Params = Record<string, string>;
 
@@ -81,17 +82,20 @@ export function exchangeRoutes(ctx: AppContext): Hono<AppEnv> {
 
   const handler = async (c: Context<AppEnv>) => {
     const started = performance.now();
+    // The integration log's row of this request, whatever the mode (issue 7).
+    const logEntry = exchangeLogEntry(ctx, c);
     let params: Params = {};
     let answer = "";
     try {
       params = await readParams(c);
       const res = await dispatch(c, params);
-      answer = await peekFirstLine(res);
+      answer = await logEntry.answer(res);
       return res;
     } catch (e) {
       // Database down, pool exhausted…: still a protocol answer, never an HTML 500 page.
       c.var.log.error({ err: (e as Error).message, mode: params.mode }, "exchange error");
       answer = "failure";
+      logEntry.error(e);
       return failure(c, `temporary server error: ${(e as Error).message}`);
     } finally {
       const seconds = (performance.now() - started) / 1000;
@@ -109,6 +113,7 @@ export function exchangeRoutes(ctx: AppContext): Hono<AppEnv> {
         answer,
         ms: Math.round(performance.now() - started),
       }, "1c exchange request");
+      logEntry.write(params);
     }
   };
 
@@ -347,9 +352,4 @@ export function exchangeRoutes(ctx: AppContext): Hono<AppEnv> {
   app.on(["GET", "POST"], "/1c_exchange.php", handler);
   app.on(["GET", "POST"], "/1c_exchange", handler);
   return app;
-}
-
-async function peekFirstLine(res: Response): Promise<string> {
-  const text = await res.clone().text();
-  return text.split("\n", 1)[0];
 }

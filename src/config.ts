@@ -7,6 +7,7 @@ import { ConfigError, parseEnv } from "./config-env.ts";
 import { type OrdersConfig, parseOrdersConfig } from "./orders/config.ts";
 import { type CustomersConfig, parseCustomersConfig } from "./customers/config.ts";
 import { type MarketplacesConfig, parseMarketplacesConfig } from "./marketplaces/config.ts";
+import { type IntegrationLogConfig, parseIntegrationLogConfig } from "./integration-log/config.ts";
 
 const LogLevel = v.picklist(["fatal", "error", "warn", "info", "debug", "trace", "silent"]);
 const Role = v.picklist(["web", "worker", "all"]);
@@ -109,6 +110,7 @@ export type Config = {
   orders: OrdersConfig;
   customers: CustomersConfig;
   marketplaces: MarketplacesConfig;
+  integrationLog: IntegrationLogConfig;
 };
 
 export { ConfigError } from "./config-env.ts";
@@ -166,5 +168,6 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
     orders: parseOrdersConfig(clean, production),
     customers: parseCustomersConfig(clean, production),
     marketplaces: parseMarketplacesConfig(clean, production),
+    integrationLog: parseIntegrationLogConfig(clean),
   };
 }

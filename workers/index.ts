@@ -9,6 +9,7 @@ import { handleCatalogImport } from "./catalog-import.ts";
 import { startOrderWorkers } from "../src/orders/workers.ts";
 import { startCustomerWorkers } from "../src/customers/workers.ts";
 import { startMarketplaceWorkers } from "../src/marketplaces/workers.ts";
+import { startIntegrationLogWorkers } from "../src/integration-log/workers.ts";
 
 export async function startWorkers(ctx: AppContext): Promise<() => Promise<void>> {
   const name = QUEUES.catalogImport.name;
@@ -23,6 +24,7 @@ export async function startWorkers(ctx: AppContext): Promise<() => Promise<void>
     await startOrderWorkers(ctx),
     await startCustomerWorkers(ctx),
     await startMarketplaceWorkers(ctx),
+    await startIntegrationLogWorkers(ctx),
   ];
   return async () => {
     await ctx.boss.offWork(name, { id, wait: true });

@@ -19,6 +19,7 @@ import { importRoutes } from "./imports.ts";
 import { ordersRoutes } from "./orders.ts";
 import { customersRoutes } from "./customers.ts";
 import { marketplacesRoutes } from "./marketplaces.ts";
+import { integrationLogRoutes } from "./integration-log.ts";
 
 const WHERE: Record<string, string> = {
   query: "query parameters",
@@ -69,6 +70,7 @@ export function apiRoutes(ctx: AppContext): OpenAPIHono<AppEnv> {
   app.route("/api/v1", ordersRoutes(ctx));
   app.route("/api/v1", customersRoutes(ctx));
   app.route("/api/v1", marketplacesRoutes(ctx));
+  app.route("/api/v1", integrationLogRoutes(ctx));
 
   app.doc31("/openapi.json", {
     openapi: "3.1.0",

@@ -22,6 +22,7 @@ import {
 } from "./onec-customer-client.ts";
 import { enqueueExport } from "./export-queue.ts";
 import { writeSyncLog } from "./sync-log.ts";
+import { outboundRecorder, recordingFetch } from "../integration-log/recording-fetch.ts";
 
 export class RetryableExportError extends Error {}
 
@@ -65,7 +66,10 @@ export async function handleCustomerExport(
   const sentHash = significantHash(rowToFields(row), cc);
   const method = row.onec_id === null ? "POST" : "PUT";
   const started = performance.now();
-  const answer = await sendCustomer(c, exportBody(row), row.onec_id, fetchFn, job.signal);
+  // Every attempt is a row of the integration log (issue 7).
+  const record = outboundRecorder(ctx, "onec-http", { requestId, ref: `customer ${customerId}` });
+  const send = recordingFetch(record, fetchFn);
+  const answer = await sendCustomer(c, exportBody(row), row.onec_id, send, job.signal);
   const ms = Math.round(performance.now() - started);
   const details = { method, attempt, ms, jobId: job.id, ...statusOf(answer) };
 

@@ -12,6 +12,11 @@ import type { Logger } from "../log.ts";
 import { parseExactJson } from "./exact-json.ts";
 import { MarketplaceApiError, MarketplaceAuthError } from "./errors.ts";
 import type { Pace, Pacer } from "./pacer.ts";
+import {
+  type FetchLike,
+  type OutboundRecorder,
+  recordingFetch,
+} from "../integration-log/recording-fetch.ts";
 
 export interface HttpSettings {
   timeoutMs: number;
@@ -46,6 +51,8 @@ export interface MarketplaceHttpOptions {
   pacer: Pacer;
   log: Logger;
   signal?: AbortSignal;
+  /** Records every attempt in the integration log (issue 7). */
+  record?: OutboundRecorder;
 }
 
 const ATTEMPTS = 3;
@@ -55,7 +62,11 @@ const MAX_RATE_LIMIT_WAITS = 8;
 const MAX_RATE_LIMIT_WAIT_MS = 5 * 60_000;
 
 export class MarketplaceHttp {
-  constructor(readonly opts: MarketplaceHttpOptions) {}
+  readonly #fetch: FetchLike;
+
+  constructor(readonly opts: MarketplaceHttpOptions) {
+    this.#fetch = opts.record ? recordingFetch(opts.record) : (url, init) => fetch(url, init);
+  }
 
   async call(spec: CallSpec): Promise<CallResult> {
     const { label, log } = this.opts;
@@ -70,7 +81,7 @@ export class MarketplaceHttp {
       let res: Response;
       let text: string | null;
       try {
-        res = await fetch(spec.url, {
+        res = await this.#fetch(spec.url, {
           method: spec.method,
           headers: {
             ...this.opts.headers,

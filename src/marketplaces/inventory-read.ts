@@ -13,6 +13,7 @@ import { ReadSink } from "./read-sink.ts";
 import { applyInventory, discardStaging, stagedTotals } from "./inventory-apply.ts";
 import { detectAnomaly } from "./anomalies.ts";
 import type { RunResult } from "./sync-runs.ts";
+import { outboundRecorder } from "../integration-log/recording-fetch.ts";
 
 export async function readInventory(
   ctx: AppContext,
@@ -22,15 +23,17 @@ export async function readInventory(
 ): Promise<RunResult> {
   const cfg = ctx.config.marketplaces;
   const log = ctx.log.child({ source, runId, kind: "read" });
+  // Every call of the run is a row of the integration log (issue 7).
+  const record = outboundRecorder(ctx, source, { ref: `stock-sync run ${runId}` });
   const startedAt = new Date();
   let sink: ReadSink;
   if (source === "ozon") {
-    const client = new OzonClient(cfg.ozon!, cfg, log, signal);
+    const client = new OzonClient(cfg.ozon!, cfg, log, signal, record);
     sink = new ReadSink(ctx.db, { id: runId, source, account: client.account });
     await sink.reset();
     await readOzon(client, sink, log);
   } else {
-    const client = new WildberriesClient(cfg.wildberries!, cfg, log, signal);
+    const client = new WildberriesClient(cfg.wildberries!, cfg, log, signal, record);
     sink = new ReadSink(ctx.db, { id: runId, source, account: client.account });
     await sink.reset();
     await readWildberries(client, sink);

@@ -8,6 +8,7 @@ import * as v from "valibot";
 import type { Logger } from "../log.ts";
 import type { MarketplacesConfig, OzonConfig } from "./config.ts";
 import { MarketplaceHttp } from "./http-client.ts";
+import type { OutboundRecorder } from "../integration-log/recording-fetch.ts";
 import { MarketplaceProtocolError } from "./errors.ts";
 import { type Pace, sharedPacer } from "./pacer.ts";
 import { Count, Id, jsonInt, type Parsed, parseRecords, Text } from "./record-schemas.ts";
@@ -100,7 +101,14 @@ export class OzonClient {
   /** `/v2/products/stocks`: "80 requests per minute per seller account". */
   readonly #push: Pace;
 
-  constructor(cfg: OzonConfig, settings: MarketplacesConfig, log: Logger, signal?: AbortSignal) {
+  constructor(
+    cfg: OzonConfig,
+    settings: MarketplacesConfig,
+    log: Logger,
+    signal?: AbortSignal,
+    /** Records every call in the integration log. */
+    record?: OutboundRecorder,
+  ) {
     this.account = cfg.clientId;
     this.#base = cfg.baseUrl;
     this.#pageSize = settings.ozonPageSize;
@@ -115,6 +123,7 @@ export class OzonClient {
       pacer: sharedPacer(settings.http.pacingScale),
       log,
       signal,
+      record,
     });
   }
 

@@ -11,6 +11,7 @@ import { OZON_PUSH_BATCH, OzonClient } from "./ozon.ts";
 import { WB_MAX_AMOUNT, WB_PUSH_BATCH, WildberriesClient } from "./wildberries.ts";
 import { planPush, type PushPair, recordPushed } from "./push-plan.ts";
 import type { RunResult } from "./sync-runs.ts";
+import { outboundRecorder } from "../integration-log/recording-fetch.ts";
 
 /** `/v2/products/stocks`: "Each pair may be updated once per 30 s". */
 const OZON_PAIR_INTERVAL_MS = 30_000;
@@ -31,6 +32,8 @@ export async function pushStock(
 ): Promise<RunResult> {
   const cfg = ctx.config.marketplaces;
   const log = ctx.log.child({ source, runId, kind: "push" });
+  // Every call of the run is a row of the integration log (issue 7).
+  const record = outboundRecorder(ctx, source, { ref: `stock-sync run ${runId}` });
   const account = source === "ozon" ? cfg.ozon!.clientId : cfg.wildberries!.account;
   const plan = await planPush(ctx.db, source, account);
   const changed = plan.pairs.filter((p) => p.quantity !== p.lastQuantity);
@@ -44,10 +47,10 @@ export async function pushStock(
   }
 
   if (source === "ozon") {
-    const client = new OzonClient(cfg.ozon!, cfg, log, signal);
+    const client = new OzonClient(cfg.ozon!, cfg, log, signal, record);
     await pushOzon(ctx, client, changed, tally, signal);
   } else {
-    const client = new WildberriesClient(cfg.wildberries!, cfg, log, signal);
+    const client = new WildberriesClient(cfg.wildberries!, cfg, log, signal, record);
     await pushWildberries(ctx, client, changed, tally);
   }
 

@@ -8,6 +8,7 @@ import * as v from "valibot";
 import type { Logger } from "../log.ts";
 import type { MarketplacesConfig, WildberriesConfig } from "./config.ts";
 import { MarketplaceHttp } from "./http-client.ts";
+import type { OutboundRecorder } from "../integration-log/recording-fetch.ts";
 import { MarketplaceProtocolError } from "./errors.ts";
 import { type Pace, sharedPacer } from "./pacer.ts";
 import { Count, Id, jsonInt, type Parsed, parseRecords, Text } from "./record-schemas.ts";
@@ -94,6 +95,8 @@ export class WildberriesClient {
     settings: MarketplacesConfig,
     log: Logger,
     signal?: AbortSignal,
+    /** Records every call in the integration log. */
+    record?: OutboundRecorder,
   ) {
     this.account = cfg.account;
     this.#cfg = cfg;
@@ -119,6 +122,7 @@ export class WildberriesClient {
       pacer: sharedPacer(settings.http.pacingScale),
       log,
       signal,
+      record,
     });
   }
 

@@ -262,18 +262,21 @@ Deno.test("admin page: login, runs, starting imports, jobs, log", async (t) => {
       assertEquals((await admin.request("/admin/nothing-here")).status, 404);
     });
 
-    await t.step("the integration log filters by source, status and text", async () => {
+    await t.step("the integration log filters by kind, status and text", async () => {
+      // 1C's exchanges above are rows of the log: one per request.
       const { body } = await admin.page(
-        "/admin?log.source=catalog-import&log.status=failed&log.q=offers",
+        "/admin?log.kind=exchange&log.status=failure&log.q=offers",
       );
       const log = body.slice(body.indexOf("<tbody>", body.indexOf('data-section="log"')));
+      assertStringIncludes(log, "catalog import offers.xml");
       assertStringIncludes(log, "import the catalog first");
       assertEquals(log.includes("<td>success</td>"), false);
-      assertEquals(log.includes("1C exchange sessions</td>"), false);
-      const { body: exchanges } = await admin.page("/admin?log.source=exchange");
-      const log2 = exchanges.slice(exchanges.indexOf('data-section="log"'));
-      assertStringIncludes(log2, full);
-      assertEquals(log2.includes("Catalog imports</td>"), false);
+      const { body: uploads } = await admin.page("/admin?log.kind=exchange&log.q=import.xml");
+      const log2 = uploads.slice(uploads.indexOf('data-section="log"'));
+      assertMatch(log2, /<td>success<\/td>\s*<td>catalog file import\.xml<\/td>/);
+      assertEquals(log2.includes("offers.xml"), false);
+      const { body: outbound } = await admin.page("/admin?log.kind=ozon");
+      assertStringIncludes(outbound, "Nothing logged matches.");
       const { body: nothing } = await admin.page("/admin?log.q=%25_no_such_thing");
       assertStringIncludes(nothing, "Nothing logged matches.");
     });
@@ -284,7 +287,14 @@ Deno.test("admin page: login, runs, starting imports, jobs, log", async (t) => {
          VALUES ($1, '<img src=x onerror=alert(1)>.xml', 'failed', '"><script>alert(2)</script>')`,
         [full],
       );
+      await h.ctx.pool.query(
+        `INSERT INTO integration_log (kind, direction, method, url, mode, file, status,
+           duration_ms, response_body)
+         VALUES ('exchange', 'inbound', 'GET', 'http://x/', 'import',
+           '<img src=x onerror=alert(3)>.xml', 'failure', 1, 'failure\n"><script>alert(4)</script>')`,
+      );
       const { body } = await admin.page("/admin");
+      assertStringIncludes(body, "import &lt;img src=x onerror=alert(3)&gt;.xml");
       assertEquals(body.includes("<img src=x"), false);
       assertEquals(body.includes("<script>alert"), false);
       assertStringIncludes(body, "&lt;img src=x onerror=alert(1)&gt;.xml");
