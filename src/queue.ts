@@ -8,6 +8,7 @@ import type { Logger } from "./log.ts";
 import { ORDER_QUEUES } from "./orders/queues.ts";
 import { CUSTOMER_QUEUES } from "./customers/queues.ts";
 import { MARKETPLACE_QUEUES } from "./marketplaces/queues.ts";
+import { INTEGRATION_LOG_PRUNE_QUEUE } from "./integration-log/queues.ts";
 
 export const QUEUES = {
   /**
@@ -49,6 +50,7 @@ export const ALL_QUEUES: Queue[] = [
   ...Object.values(ORDER_QUEUES),
   ...Object.values(CUSTOMER_QUEUES),
   ...Object.values(MARKETPLACE_QUEUES),
+  INTEGRATION_LOG_PRUNE_QUEUE,
 ];
 
 export async function ensureQueues(

@@ -19,6 +19,7 @@ import { openContext } from "../bootstrap.ts";
 import { serviceDatabase } from "../../db/embedded.ts";
 import { importCounterparties } from "../customers/import-counterparties.ts";
 import { openCounterpartyDirectory } from "../customers/onec-customer-client.ts";
+import { outboundRecorder, recordingFetch } from "../integration-log/recording-fetch.ts";
 import { enqueueExport, requeueCustomer } from "../customers/export-queue.ts";
 import { startCustomerWorkers } from "../customers/workers.ts";
 import { summarize } from "../customers/import-runs.ts";
@@ -80,7 +81,10 @@ async function runImport(): Promise<void> {
         yield buf.slice(0, n);
       }
     })()
-    : await openCounterpartyDirectory(config.customers);
+    : await openCounterpartyDirectory(
+      config.customers,
+      recordingFetch(outboundRecorder(ctx, "onec-http", { ref: "sync-customers" })),
+    );
   const label = args.file ?? `${config.customers.onecHttpUrl}/counterparties`;
   const started = performance.now();
   const r = await importCounterparties(ctx, source, {

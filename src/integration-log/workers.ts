@@ -3,29 +3,16 @@
  * across every instance (its schedule lives in the database), whichever worker takes it
  * deletes the rows past the retention. Returns a stop function.
  */
-import type { Queue } from "pg-boss";
 import type { AppContext } from "../context.ts";
 import { pruneIntegrationLog } from "./prune.ts";
-
-export const INTEGRATION_LOG_PRUNE_QUEUE = {
-  name: "integration-log-prune",
-  policy: "singleton",
-  retryLimit: 2,
-  retryDelay: 300,
-  expireInSeconds: 3600,
-} as const satisfies Queue & { name: string };
+import { INTEGRATION_LOG_PRUNE_QUEUE } from "./queues.ts";
 
 /** Daily, at a quiet hour (UTC). */
 export const PRUNE_CRON = "17 3 * * *";
 
 export async function startIntegrationLogWorkers(ctx: AppContext): Promise<() => Promise<void>> {
-  const { name, ...options } = INTEGRATION_LOG_PRUNE_QUEUE;
-  if (!(await ctx.boss.getQueue(name))) {
-    // Another instance starting at the same moment may create it first: that is fine.
-    await ctx.boss.createQueue(name, options).catch(async (err) => {
-      if (!(await ctx.boss.getQueue(name))) throw err;
-    });
-  }
+  // The queue itself is created at start with every other (ALL_QUEUES in src/queue.ts).
+  const { name } = INTEGRATION_LOG_PRUNE_QUEUE;
   await ctx.boss.schedule(name, PRUNE_CRON, null, { tz: "UTC" });
   const id = await ctx.boss.work(name, { batchSize: 1, pollingIntervalSeconds: 2 }, async () => {
     const deleted = await pruneIntegrationLog(ctx);

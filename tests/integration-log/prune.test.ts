@@ -8,7 +8,8 @@ import { createHarness } from "../helpers/harness.ts";
 import { waitFor } from "../customers/helpers.ts";
 import { ConfigError, loadConfig } from "../../src/config.ts";
 import { pruneIntegrationLog } from "../../src/integration-log/prune.ts";
-import { INTEGRATION_LOG_PRUNE_QUEUE, PRUNE_CRON } from "../../src/integration-log/workers.ts";
+import { PRUNE_CRON } from "../../src/integration-log/workers.ts";
+import { INTEGRATION_LOG_PRUNE_QUEUE } from "../../src/integration-log/queues.ts";
 
 const DAY = 24 * 3600_000;
 
