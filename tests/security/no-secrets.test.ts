@@ -4,8 +4,8 @@
  *
  * One service configured with a distinctive value for every secret goes through the paths
  * where a secret could slip out — wrong and right logins, API errors, a customer export 1C
- * rejects, a marketplace that refuses its key, the admin page, /metrics, configuration
- * errors — and then everything it produced is searched: every response (status line, headers,
+ * rejects, a marketplace that refuses its key, the admin page, the integration log, /metrics,
+ * configuration errors — and then everything it produced is searched: every response (status line, headers,
  * body), every log line, and every row of every table (our schema and pg-boss's, where job
  * payloads and errors live).
  */
@@ -187,6 +187,7 @@ Deno.test({
       }
       await call("sync list", "/api/v1/stock-syncs", bearer(S.admin));
       await call("health", "/api/v1/marketplaces/health", bearer(S.admin));
+      await call("integration log", "/api/v1/integration-log?limit=1000", bearer(S.admin));
 
       // The admin page: a wrong token, then every page an operator opens.
       const adminPage = new AdminClient(app);
