@@ -186,7 +186,7 @@ Deno.test({
         await call("sync run", `/api/v1/stock-syncs/${id}`, bearer(S.admin));
       }
       await call("sync list", "/api/v1/stock-syncs", bearer(S.admin));
-      await call("health", "/api/v1/marketplaces/health", bearer(S.admin));
+      await call("health", "/api/v1/stock-syncs/health", bearer(S.admin));
       await call("integration log", "/api/v1/integration-log?limit=1000", bearer(S.admin));
 
       // The admin page: a wrong token, then every page an operator opens.
