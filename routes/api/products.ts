@@ -1,13 +1,19 @@
 /**
- * GET /api/v1/products and /api/v1/products/{onecId}.
+ * GET /api/v1/products and /api/v1/products/{onecId}, optionally read for a platform role
+ * (`?role=`: each offer carries that role's price).
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import type { AppContext, AppEnv } from "../../src/context.ts";
+import type { Db } from "../../db/pool.ts";
 import {
   getProduct,
   listProducts,
   type ProductCursor,
+  type ReadOptions,
 } from "../../src/catalog/product-read-model.ts";
+import { normalizeRole, priceRoles, priceTypeOfRole } from "../../src/catalog/price-roles.ts";
+import { RoleNameSchema } from "./catalog.ts";
 import {
   BadCursorError,
   clampLimit,
@@ -21,10 +27,53 @@ import {
   cursorParam,
   errorResponses,
   limitParam,
-  ProductPageSchema,
-  ProductSchema,
+  nextCursor,
+  OfferSchema as CatalogOfferSchema,
+  PriceSchema,
+  ProductSchema as CatalogProductSchema,
   security,
 } from "./schemas.ts";
+
+// The catalog's offer and product (routes/api/schemas.ts) plus what the platform reads on top:
+// availability, and the price of the role asked for. Spread, not .extend(): the generator would
+// render an extension of a named schema as allOf with a $ref to its parent, here to itself.
+const OfferSchema = z
+  .object({
+    ...CatalogOfferSchema.shape,
+    price: PriceSchema.nullable().optional().openapi({
+      description: "Only when read with `role`: the offer's price of the price type that " +
+        "prices that role (GET /api/v1/price-roles); null when the offer has no such price.",
+    }),
+    inStock: z.boolean().openapi({
+      description: "Stock above zero in any warehouse. An offer for which 1C sent only a " +
+        "total (Количество, no warehouses) is in stock when the total is above zero.",
+    }),
+    canBeOrdered: z.boolean().openapi({
+      description: "Stock above zero in a warehouse that serves orders (GET " +
+        "/api/v1/warehouses, `servesOrders`); a warehouse 1C never described counts as " +
+        "serving. An offer with only a total (Количество, no warehouses) can be ordered when " +
+        "the total is above zero and every warehouse serves orders (the default, also when " +
+        "1C sent no warehouses): once any warehouse is marked as not serving, such a total " +
+        "cannot be told apart from that warehouse's stock and does not count. Says nothing " +
+        "about `isActive`.",
+    }),
+  })
+  .openapi("Offer");
+
+const ProductSchema = z
+  .object({ ...CatalogProductSchema.shape, offers: z.array(OfferSchema) })
+  .openapi("Product");
+
+const ProductPageSchema = z
+  .object({ items: z.array(ProductSchema), nextCursor, total: z.number().int() })
+  .openapi("ProductPage");
+
+const roleParam = RoleNameSchema.optional().openapi({
+  description: "Read for a platform role (a customer's `role`): each offer then carries " +
+    "`price`, that role's price. A role no price type serves is a 400 naming the roles that " +
+    "have one (GET /api/v1/price-roles).",
+  example: "wholesale-1",
+});
 
 const IdCursor = z.object({ id: z.string() }).strict();
 const ChangeCursor = z.object({ at: CursorTimestamp, id: z.string() }).strict();
@@ -55,6 +104,7 @@ const listRoute = createRoute({
         description: "ISO 8601 date-time with zone (`Z` or `+03:00`, the `+` URL-encoded).",
         example: "2024-05-01T00:00:00Z",
       }),
+      role: roleParam,
     }),
   },
   responses: {
@@ -79,17 +129,41 @@ const getRoute = createRoute({
     params: z.object({
       onecId: z.string().min(1).openapi({ description: "The product's 1C Ид." }),
     }),
+    query: z.object({ role: roleParam }),
   },
   responses: {
     200: {
       description: "The product.",
       content: { "application/json": { schema: ProductSchema } },
     },
+    400: errorResponses[400],
     401: errorResponses[401],
     404: errorResponses[404],
     500: errorResponses[500],
   },
 });
+
+/** The read options for `?role=`, or the role nobody prices with the roles somebody does. */
+async function readFor(
+  db: Db,
+  role: string | undefined,
+): Promise<ReadOptions | { unknownRole: string; known: string[] }> {
+  if (role === undefined) return {};
+  const name = normalizeRole(role) ?? role;
+  const priceTypeId = await priceTypeOfRole(db, name);
+  if (priceTypeId !== undefined) return { priceTypeId };
+  return { unknownRole: name, known: (await priceRoles(db)).map((r) => r.role) };
+}
+
+function unknownRole(c: Context, u: { unknownRole: string; known: string[] }) {
+  const known = u.known.length === 0
+    ? "No role has a price type yet"
+    : `Roles with a price type: ${u.known.map((r) => JSON.stringify(r)).join(", ")}`;
+  const message = `No price type prices the role ${JSON.stringify(u.unknownRole)}.`;
+  return apiProblem(c, 400, `${message} ${known} (PUT /api/v1/price-types/{id} maps one).`, {
+    issues: [{ path: "role", message }],
+  });
+}
 
 export function productRoutes(ctx: AppContext): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
@@ -103,6 +177,8 @@ export function productRoutes(ctx: AppContext): OpenAPIHono<AppEnv> {
       updatedSince ? ChangeCursor : IdCursor,
     );
     if (cursor instanceof BadCursorError) return badCursor(c, cursor);
+    const opts = await readFor(ctx.db, q.role);
+    if ("unknownRole" in opts) return unknownRole(c, opts);
     const page = await listProducts(
       ctx.db,
       {
@@ -112,6 +188,7 @@ export function productRoutes(ctx: AppContext): OpenAPIHono<AppEnv> {
       },
       clampLimit(q.limit),
       cursor,
+      opts,
     );
     return c.json({
       items: page.items,
@@ -122,7 +199,9 @@ export function productRoutes(ctx: AppContext): OpenAPIHono<AppEnv> {
 
   app.openapi(getRoute, async (c) => {
     const { onecId } = c.req.valid("param");
-    const product = await getProduct(ctx.db, onecId);
+    const opts = await readFor(ctx.db, c.req.valid("query").role);
+    if ("unknownRole" in opts) return unknownRole(c, opts);
+    const product = await getProduct(ctx.db, onecId, opts);
     if (!product) return apiProblem(c, 404, `No product with Ид ${onecId}.`);
     return c.json(product, 200);
   });

@@ -1,8 +1,11 @@
 /**
- * Reference data of the catalog as the read API shows it: the group tree, price types and
- * warehouses. These are small (hundreds of rows), so they are read whole.
+ * Reference data of the catalog as the read API shows it: the group tree, price types (with
+ * the platform role each serves, src/catalog/price-roles.ts) and warehouses (with whether they
+ * serve orders, src/catalog/order-warehouses.ts). These are small (hundreds of rows), so they
+ * are read whole.
  */
 import type { Db } from "../../db/pool.ts";
+import { servesOrdersOf } from "./order-warehouses.ts";
 
 export interface CategoryView {
   id: string;
@@ -15,11 +18,15 @@ export interface PriceTypeView {
   id: string;
   name: string;
   currency: string | null;
+  /** The platform role this price type prices, if any. */
+  role: string | null;
 }
 
 export interface WarehouseView {
   id: string;
   name: string;
+  /** Whether its stock makes an offer orderable (`canBeOrdered`); true unless marked. */
+  servesOrders: boolean;
 }
 
 /**
@@ -67,13 +74,17 @@ export async function categoryTree(db: Db): Promise<CategoryView[]> {
 }
 
 export async function priceTypes(db: Db): Promise<PriceTypeView[]> {
-  const rows = await db.selectFrom("price_types").select(["onec_id", "name", "currency"])
-    .orderBy("name").orderBy("onec_id").execute();
-  return rows.map((r) => ({ id: r.onec_id, name: r.name, currency: r.currency }));
+  const rows = await db.selectFrom("price_types as pt")
+    .leftJoin("price_type_roles as r", "r.price_type_id", "pt.onec_id")
+    .select(["pt.onec_id", "pt.name", "pt.currency", "r.role"])
+    .orderBy("pt.name").orderBy("pt.onec_id").execute();
+  return rows.map((r) => ({ id: r.onec_id, name: r.name, currency: r.currency, role: r.role }));
 }
 
 export async function warehouses(db: Db): Promise<WarehouseView[]> {
-  const rows = await db.selectFrom("warehouses").select(["onec_id", "name"])
-    .orderBy("name").orderBy("onec_id").execute();
-  return rows.map((r) => ({ id: r.onec_id, name: r.name }));
+  const rows = await db.selectFrom("warehouses as w")
+    .leftJoin("warehouse_order_flags as f", "f.warehouse_id", "w.onec_id")
+    .select(["w.onec_id", "w.name", servesOrdersOf.as("serves_orders")])
+    .orderBy("w.name").orderBy("w.onec_id").execute();
+  return rows.map((r) => ({ id: r.onec_id, name: r.name, servesOrders: r.serves_orders }));
 }

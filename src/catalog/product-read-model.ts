@@ -2,8 +2,12 @@
  * Products as the read API shows them: one product with its offers, prices, stocks and resolved
  * properties. A page is assembled with one query per table for the whole page, never one per
  * product, so a 1000-item page costs the same handful of round trips as a single product.
+ * Read for a platform role, each offer also carries that role's price (src/catalog/price-roles.ts);
+ * every offer says whether it is in stock and can be ordered (src/catalog/availability.ts).
  */
 import { imageKey } from "./images.ts";
+import { availability } from "./availability.ts";
+import { servesOrdersOf } from "./order-warehouses.ts";
 import { type RawBuilder, sql } from "kysely";
 import type { Db } from "../../db/pool.ts";
 import type { PropertyValueRef } from "../../db/schema.ts";
@@ -26,8 +30,12 @@ export interface OfferView {
   isActive: boolean;
   characteristics: Record<string, string>;
   prices: PriceView[];
+  /** Only when read for a role: that role's price, null when the offer has none. */
+  price?: PriceView | null;
   stocks: StockView[];
   quantity: number | null;
+  inStock: boolean;
+  canBeOrdered: boolean;
 }
 
 export interface ProductView {
@@ -51,6 +59,11 @@ export interface ProductFilter {
   active?: boolean;
   /** Products whose effective change time (see changedSince) is at or after this. */
   updatedSince?: Date;
+}
+
+export interface ReadOptions {
+  /** Read for a platform role: the price type that prices it (each offer's `price`). */
+  priceTypeId?: string;
 }
 
 /** Where the previous page ended: by Ид, or by (change time, Ид) when filtering on updatedSince. */
@@ -140,6 +153,7 @@ export async function listProducts(
   filter: ProductFilter,
   limit: number,
   cursor?: ProductCursor,
+  opts: ReadOptions = {},
 ): Promise<ProductPage> {
   const base = baseQuery(db, filter);
 
@@ -172,14 +186,18 @@ export async function listProducts(
       ? { at: last.changed_at, id: last.onec_id }
       : { id: last.onec_id };
   }
-  return { items: await assemble(db, pageRows), next, total: Number(count.n) };
+  return { items: await assemble(db, pageRows, opts), next, total: Number(count.n) };
 }
 
-export async function getProduct(db: Db, onecId: string): Promise<ProductView | undefined> {
+export async function getProduct(
+  db: Db,
+  onecId: string,
+  opts: ReadOptions = {},
+): Promise<ProductView | undefined> {
   const row = await db.selectFrom("products as p").select(PRODUCT_COLUMNS)
     .where("p.onec_id", "=", onecId).executeTakeFirst();
   if (!row) return undefined;
-  const [product] = await assemble(db, [row]);
+  const [product] = await assemble(db, [row], opts);
   return product;
 }
 
@@ -198,7 +216,7 @@ interface ProductRow {
   updated_at: unknown;
 }
 
-async function assemble(db: Db, rows: ProductRow[]): Promise<ProductView[]> {
+async function assemble(db: Db, rows: ProductRow[], opts: ReadOptions): Promise<ProductView[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.onec_id);
 
@@ -209,6 +227,12 @@ async function assemble(db: Db, rows: ProductRow[]): Promise<ProductView[]> {
   const [offers, prices, stocks, properties, dictionary] = await Promise.all([
     db.selectFrom("offers")
       .select(["onec_id", "product_id", "characteristics", "quantity", "is_active", "updated_at"])
+      // The same for every row (Postgres evaluates it once): whether a total without
+      // warehouses may count as orderable stock (src/catalog/availability.ts).
+      .select(sql<boolean>`NOT EXISTS (
+        SELECT 1 FROM warehouse_order_flags f JOIN warehouses w ON w.onec_id = f.warehouse_id
+        WHERE NOT f.serves_orders
+      )`.as("every_warehouse_serves"))
       .where("product_id", "in", ids)
       .orderBy("product_id").orderBy("onec_id")
       .execute(),
@@ -230,7 +254,9 @@ async function assemble(db: Db, rows: ProductRow[]): Promise<ProductView[]> {
     db.selectFrom("stocks as s")
       .innerJoin("offers as o", "o.onec_id", "s.offer_id")
       .leftJoin("warehouses as w", "w.onec_id", "s.warehouse_id")
+      .leftJoin("warehouse_order_flags as f", "f.warehouse_id", "w.onec_id")
       .select(["s.offer_id", "s.warehouse_id", "w.name as warehouse", "s.quantity", "s.updated_at"])
+      .select(servesOrdersOf.as("serves_orders"))
       .where("o.product_id", "in", ids)
       .orderBy("s.offer_id").orderBy("s.warehouse_id")
       .execute(),
@@ -275,22 +301,32 @@ async function assemble(db: Db, rows: ProductRow[]): Promise<ProductView[]> {
       for (const x of [...offerPrices, ...offerStocks]) {
         latest = Math.max(latest, toDate(x.updated_at).getTime());
       }
+      const priceViews = offerPrices.map((p): PriceView => ({
+        priceTypeId: p.price_type_id,
+        priceType: p.price_type,
+        value: Number(p.value),
+        currency: p.currency ?? p.type_currency,
+      }));
+      const quantity = o.quantity === null ? null : Number(o.quantity);
+      const levels = offerStocks.map((s) => ({
+        quantity: Number(s.quantity),
+        servesOrders: s.serves_orders,
+      }));
       return {
         onecId: o.onec_id,
         isActive: o.is_active,
         characteristics: stringRecord(o.characteristics),
-        prices: offerPrices.map((p) => ({
-          priceTypeId: p.price_type_id,
-          priceType: p.price_type,
-          value: Number(p.value),
-          currency: p.currency ?? p.type_currency,
-        })),
+        prices: priceViews,
+        ...(opts.priceTypeId === undefined ? {} : {
+          price: priceViews.find((p) => p.priceTypeId === opts.priceTypeId) ?? null,
+        }),
         stocks: offerStocks.map((s) => ({
           warehouseId: s.warehouse_id,
           warehouse: s.warehouse,
           quantity: Number(s.quantity),
         })),
-        quantity: o.quantity === null ? null : Number(o.quantity),
+        quantity,
+        ...availability(levels, quantity, o.every_warehouse_serves),
       };
     });
 

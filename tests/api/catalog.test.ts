@@ -97,14 +97,17 @@ Deno.test({
         assert.equal(pt.status, 200);
         assert.deepEqual(await pt.json(), {
           items: [
-            { id: "pt-1", name: "Оптовая", currency: null },
-            { id: "pt-2", name: "Розничная", currency: "RUB" },
+            { id: "pt-1", name: "Оптовая", currency: null, role: null },
+            { id: "pt-2", name: "Розничная", currency: "RUB", role: null },
           ],
         });
         const wh = await get(h, "/api/v1/warehouses");
         assert.equal(wh.status, 200);
         assert.deepEqual(await wh.json(), {
-          items: [{ id: "w-1", name: "Склад А" }, { id: "w-2", name: "Склад Б" }],
+          items: [
+            { id: "w-1", name: "Склад А", servesOrders: true },
+            { id: "w-2", name: "Склад Б", servesOrders: true },
+          ],
         });
       });
     } finally {

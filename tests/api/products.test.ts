@@ -281,6 +281,8 @@ Deno.test({
                 { warehouseId: "w-x", warehouse: null, quantity: 3 },
               ],
               quantity: 5,
+              inStock: true,
+              canBeOrdered: true,
             },
             {
               onecId: "prod-1#c1",
@@ -289,6 +291,8 @@ Deno.test({
               prices: [{ priceTypeId: "pt-x", priceType: null, value: 99.99, currency: null }],
               stocks: [],
               quantity: null,
+              inStock: false,
+              canBeOrdered: false,
             },
           ],
         });
