@@ -2,9 +2,10 @@
  * The platform half of `deno task demo`: a few customers and orders created through the
  * public API (the same calls a shop would make), on top of the generated demo catalog.
  * Deterministic, and safe to run again: customers are matched by email, orders are only
- * added to an empty order book.
+ * added to an empty order book. The first two price types become the "retail" and
+ * "wholesale" roles the demo customers have, so `?role=` reads show their prices.
  */
-import { offerPrice } from "../commerceml/generator.ts";
+import { offerPrice, priceTypeId } from "../commerceml/generator.ts";
 
 export type ApiCall = (method: string, path: string, body?: unknown) => Promise<Response>;
 
@@ -47,6 +48,11 @@ export async function loadDemoCustomersAndOrders(
   opts: DemoPlatformOptions,
 ): Promise<DemoPlatformResult> {
   const result: DemoPlatformResult = { customersCreated: 0, customersKept: 0, ordersCreated: 0 };
+  for (const [p, role] of ["retail", "wholesale"].entries()) {
+    const res = await api("PUT", `/price-types/${priceTypeId(p)}`, { role });
+    if (!res.ok) throw new Error(`PUT /price-types (${role}): ${await describe(res)}`);
+    await res.body?.cancel();
+  }
   const customerIds: string[] = [];
   for (const [n, c] of CUSTOMERS.entries()) {
     const body = {

@@ -71,6 +71,9 @@ try {
   console.log(
     `API:   curl -H "Authorization: Bearer dev-reader-token" ${site}/api/v1/products?limit=5`,
   );
+  console.log(
+    `Roles: curl -H "Authorization: Bearer dev-reader-token" "${site}/api/v1/products?limit=5&role=wholesale"`,
+  );
   console.log(`Docs:  ${site}/docs`);
   console.log(`Admin: ${site}/admin (log in with the admin token)`);
 } finally {

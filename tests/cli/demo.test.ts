@@ -40,6 +40,8 @@ Deno.test("deno task demo loads a catalog, customers and orders, once", async ()
       `SELECT count(*)::int AS n FROM order_lines l JOIN offers o ON o.onec_id = l.offer_id`,
     );
     assertEquals(lines.rows[0].n, 1 + 2 + 3 + 1 + 2);
+    const roles = await h.ctx.pool.query(`SELECT count(*)::int AS n FROM price_type_roles`);
+    assertEquals(roles.rows[0].n, 2);
   } finally {
     await server.shutdown();
     await h.close();
