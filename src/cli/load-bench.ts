@@ -104,11 +104,13 @@ export async function protocolLoadDuring(
   return result;
 }
 
-/** `clients` concurrent readers of GET /api/v1/products/{id} for `seconds`. */
-export async function productReads(
+/**
+ * `clients` concurrent clients, each sending its next request as soon as the last answered,
+ * for `seconds`: GET `path(n)` for the n-th request.
+ */
+export async function closedLoop(
   site: string,
-  opts: { clients: number; seconds: number; token: string; productId: (i: number) => string },
-  products: number,
+  opts: { clients: number; seconds: number; token: string; path: (n: number) => string },
 ): Promise<{ latencies: Latencies; seconds: number }> {
   const latencies = new Latencies();
   const headers = { authorization: `Bearer ${opts.token}` };
@@ -117,8 +119,8 @@ export async function productReads(
   let n = 0;
   const client = async () => {
     while (performance.now() < end) {
-      const id = opts.productId((n++ * 7919) % products);
-      await timed(latencies, () => fetch(`${site}/api/v1/products/${id}`, { headers }));
+      const path = opts.path(n++);
+      await timed(latencies, () => fetch(site + path, { headers }));
     }
   };
   await Promise.all(Array.from({ length: opts.clients }, client));
