@@ -20,7 +20,7 @@ import { OneCClient } from "../onec/exchange-client.ts";
 import pg from "pg";
 import { benchOrderQuery, formatOrderQueryBench } from "../orders/bench.ts";
 import { productId } from "../commerceml/generator.ts";
-import { productReads, type ProtocolLoad, protocolLoadDuring } from "./load-bench.ts";
+import { closedLoop, type ProtocolLoad, protocolLoadDuring } from "./load-bench.ts";
 
 const { values: args } = parseArgs({
   args: Deno.args,
