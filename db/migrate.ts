@@ -10,6 +10,7 @@ import * as m003 from "./migrations/003-customers.ts";
 import * as m004 from "./migrations/004-marketplaces.ts";
 import * as m005 from "./migrations/005-platform-pricing.ts";
 import * as m006 from "./migrations/006-integration-log.ts";
+import * as m007 from "./migrations/007-idempotency.ts";
 
 export const migrations: Record<string, Migration> = {
   "001-catalog": m001,
@@ -18,6 +19,7 @@ export const migrations: Record<string, Migration> = {
   "004-marketplaces": m004,
   "005-platform-pricing": m005,
   "006-integration-log": m006,
+  "007-idempotency": m007,
 };
 
 export async function migrateToLatest(db: Kysely<unknown>): Promise<MigrationResultSet> {

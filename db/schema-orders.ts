@@ -116,15 +116,6 @@ export interface OrderImportRunTable {
   finished_at: Timestamp | null;
 }
 
-export interface IdempotencyKeyTable {
-  scope: string;
-  key: string;
-  request_hash: string;
-  response_status: number | null;
-  response_body: ColumnType<unknown, string | null | undefined, string | null>;
-  created_at: DefaultTimestamp;
-}
-
 export interface OrdersTables {
   orders: OrderTable;
   order_lines: OrderLineTable;
@@ -132,5 +123,4 @@ export interface OrdersTables {
   order_export_items: OrderExportItemTable;
   sale_exchange_sessions: SaleExchangeSessionTable;
   order_import_runs: OrderImportRunTable;
-  idempotency_keys: IdempotencyKeyTable;
 }

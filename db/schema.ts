@@ -8,6 +8,7 @@ import type { CustomersTables } from "./schema-customers.ts";
 import type { MarketplacesTables } from "./schema-marketplaces.ts";
 import type { PlatformPricingTables } from "./schema-platform-pricing.ts";
 import type { IntegrationLogTables } from "./schema-integration-log.ts";
+import type { IdempotencyTables } from "./schema-idempotency.ts";
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 /** A timestamp column with a database default: optional on insert. */
@@ -280,4 +281,5 @@ export interface Database
     CustomersTables,
     MarketplacesTables,
     PlatformPricingTables,
-    IntegrationLogTables {}
+    IntegrationLogTables,
+    IdempotencyTables {}

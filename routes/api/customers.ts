@@ -128,9 +128,9 @@ const createRouteDef = createRoute({
   tags: [TAG],
   summary: "Register a customer (admin, platform)",
   description: "Creates the customer with `needs1cExport=true` and queues its export to 1C; " +
-    "answers at once (201), 1C's answer shows later in `syncStatus`. " +
-    "Idempotency-Key is not supported yet: a retried POST answers 409 (the email exists)." +
-    OUTBOUND_CONTRACT,
+    "answers at once (201), 1C's answer shows later in `syncStatus`. A retry with the same " +
+    "`Idempotency-Key` replays the 201; without one, a retried POST answers 409 (the email " +
+    "exists)." + OUTBOUND_CONTRACT,
   security,
   middleware: writers,
   request: {
@@ -267,7 +267,10 @@ const importRoute = createRoute({
   summary: "Import a Контрагенты file (admin)",
   description: "The body is a CommerceML document (UTF-8 or windows-1251): a `Контрагенты` " +
     "directory, or order documents whose buyers are read. It is stored and imported by a job; " +
-    "follow the run at GET /api/v1/customers/imports/{id}.",
+    "follow the run at GET /api/v1/customers/imports/{id}. `Idempotency-Key` is ignored " +
+    "here: the body is streamed to storage (up to 512 MiB), never held whole, so it cannot " +
+    "be hashed before the import starts. Posting the same file again is safe nonetheless: " +
+    "it makes a second run that finds every counterparty unchanged.",
   security,
   middleware: requireRole("admin"),
   request: {
@@ -335,7 +338,7 @@ const patchRoute = createRoute({
   description: "Fields left out stay; null clears. A change of a significant field (email, " +
     "phone, names, company, ИНН, КПП, role) queues one export to 1C (edits in quick " +
     "succession go as one request); other fields, and edits that only restate what 1C has, " +
-    "send nothing. Idempotency-Key is not supported yet.",
+    "send nothing.",
   security,
   middleware: writers,
   request: {

@@ -12,7 +12,9 @@ import { bodyLimit } from "hono/body-limit";
 /** Largest JSON body the API reads (1 MiB: an order with thousands of lines still fits). */
 export const API_BODY_LIMIT = 1024 * 1024;
 import { problem } from "../../src/http/problem.ts";
-import { BEARER } from "./schemas.ts";
+import { jsonLimits } from "../../src/http/json-limits.ts";
+import { idempotencyKeys, type RoutePattern } from "../../src/http/idempotency.ts";
+import { BEARER, documentIdempotency } from "./schemas.ts";
 import { productRoutes } from "./products.ts";
 import { catalogRoutes } from "./catalog.ts";
 import { importRoutes } from "./imports.ts";
@@ -40,6 +42,16 @@ const defaultHook: OpenAPIHonoOptions<AppEnv>["defaultHook"] = (result, c) => {
   return problem(c, 400, `Invalid ${WHERE[result.target] ?? result.target}.`, { issues });
 };
 
+/** Writes that handle Idempotency-Key themselves, in the transaction of their work. */
+const IDEMPOTENT_IN_ROUTE: RoutePattern[] = ["POST /api/v1/orders"];
+/**
+ * Uploads streamed to storage instead of read whole (up to 512 MiB): no body limit, no JSON
+ * limits, and no Idempotency-Key, which would need the whole body buffered to be hashed (the
+ * route's description says so).
+ */
+const STREAMED_UPLOADS: RoutePattern[] = ["POST /api/v1/customers/imports"];
+const isStreamedUpload = (path: string) => path.endsWith("/customers/imports");
+
 export function apiRoutes(ctx: AppContext): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({ defaultHook });
 
@@ -60,9 +72,22 @@ export function apiRoutes(ctx: AppContext): OpenAPIHono<AppEnv> {
     onError: (c) => problem(c, 413, `The body is larger than ${API_BODY_LIMIT} bytes.`),
   });
   app.use("/api/*", async (c, next) => {
-    if (c.req.path.endsWith("/customers/imports")) return await next();
+    if (isStreamedUpload(c.req.path)) return await next();
     return await jsonLimit(c, next);
   });
+  // Within that size, a JSON body's nesting and number of values are bounded too, before
+  // anything parses it (src/http/json-limits.ts).
+  const shapeLimit = jsonLimits();
+  app.use("/api/*", async (c, next) => {
+    if (isStreamedUpload(c.req.path)) return await next();
+    return await shapeLimit(c, next);
+  });
+  // Idempotency-Key on every write; after auth (keys are the caller's) and the limits (the
+  // body it hashes is bounded).
+  app.use(
+    "/api/*",
+    idempotencyKeys(ctx.db, { inRoute: IDEMPOTENT_IN_ROUTE, notHonoured: STREAMED_UPLOADS }),
+  );
 
   app.route("/api/v1", productRoutes(ctx));
   app.route("/api/v1", catalogRoutes(ctx));
@@ -72,16 +97,26 @@ export function apiRoutes(ctx: AppContext): OpenAPIHono<AppEnv> {
   app.route("/api/v1", marketplacesRoutes(ctx));
   app.route("/api/v1", integrationLogRoutes(ctx));
 
-  app.doc31("/openapi.json", {
-    openapi: "3.1.0",
-    info: {
-      title: "1C catalog exchange — read API",
-      version: "1.0.0",
-      description: "The catalog 1C uploads through CommerceML, for the platform to read. " +
-        "Errors are application/problem+json (RFC 9457). Lists are cursor-paginated: follow " +
-        "`nextCursor` until it is null.",
-    },
-  });
+  // Generated, then Idempotency-Key documented on every write in one pass (as the
+  // middleware above applies it to every write).
+  app.get("/openapi.json", (c) =>
+    c.json(documentIdempotency(
+      app.getOpenAPI31Document({
+        openapi: "3.1.0",
+        info: {
+          title: "1C catalog exchange — read API",
+          version: "1.0.0",
+          description: "The catalog 1C uploads through CommerceML, for the platform to read. " +
+            "Errors are application/problem+json (RFC 9457). Lists are cursor-paginated: " +
+            "follow `nextCursor` until it is null. Every write (POST, PUT, PATCH, DELETE) " +
+            "takes an optional `Idempotency-Key`: a retry with the same key and request " +
+            "within 24 h gets the first answer again instead of doing the work twice. JSON " +
+            "bodies are limited to 1 MiB (413), 32 levels of nesting and 100,000 values " +
+            "(400).",
+        },
+      }),
+      STREAMED_UPLOADS,
+    )));
 
   app.get("/docs", (c) => {
     c.header("Content-Security-Policy", DOCS_CSP);

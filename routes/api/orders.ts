@@ -39,7 +39,14 @@ import {
   type OrderCursor,
   type OrderView,
 } from "../../src/orders/order-read-model.ts";
-import { requestHash, withIdempotency } from "../../src/orders/idempotency.ts";
+import {
+  idempotencyDetail,
+  idempotencyScope,
+  parseIdempotencyKey,
+  REPLAYED_HEADER,
+  requestFingerprint,
+  withIdempotency,
+} from "../../src/http/idempotency.ts";
 import { listOrderImports } from "../../src/orders/order-import-read-model.ts";
 
 const idParam = z.object({
@@ -61,16 +68,11 @@ const createRouteDef = createRoute({
   tags: ["Orders"],
   summary: "Create an order (platform, admin)",
   description: "Offers are looked up by their 1C Ид; totals are computed here (lines + " +
-    "delivery). With `Idempotency-Key`, the same key and body within 24 h returns the first " +
-    "response again (header `Idempotent-Replayed: true`); the same key with another body is " +
-    "a 422. The order goes to 1C at its next `type=sale&mode=query`.",
+    "delivery). With `Idempotency-Key`, the order and its stored answer are committed in one " +
+    "transaction, and a concurrent retry with the same key waits for the first and replays " +
+    "it. The order goes to 1C at its next `type=sale&mode=query`.",
   security,
   request: {
-    headers: z.object({
-      "idempotency-key": z.string().min(1).max(255).optional().openapi({
-        description: "A client-chosen unique key for this order (e.g. a UUID).",
-      }),
-    }),
     body: { required: true, content: { "application/json": { schema: CreateOrderSchema } } },
   },
   responses: {
@@ -201,7 +203,10 @@ export function ordersRoutes(ctx: AppContext): OpenAPIHono<AppEnv> {
 
   app.openapi(createRouteDef, async (c) => {
     const body = c.req.valid("json");
-    const key = c.req.valid("header")["idempotency-key"];
+    // Also checked by the API's idempotency middleware, which leaves this route to its own
+    // transaction (routes/api/index.ts).
+    const key = parseIdempotencyKey(c.req.header("idempotency-key"));
+    if (key instanceof Error) return apiProblem(c, 400, key.message);
     const work = async (tx: Transaction<Database>) => {
       const r = await createOrder(tx, ctx.config.orders, body);
       if (!r.ok) {
@@ -216,20 +221,15 @@ export function ordersRoutes(ctx: AppContext): OpenAPIHono<AppEnv> {
       ({ status, body: result } = await ctx.db.transaction().execute(work));
     } else {
       const outcome = await withIdempotency(ctx.db, {
-        // Keys are the client's: two roles (clients) may pick the same one.
-        scope: `POST /api/v1/orders ${c.var.apiRole}`,
+        scope: idempotencyScope(c),
         key,
-        requestHash: await requestHash(body),
+        requestHash: await requestFingerprint(c),
       }, work);
       if (outcome.kind === "mismatch") {
-        return apiProblem(
-          c,
-          422,
-          `Idempotency-Key ${key} was already used with a different request body.`,
-        );
+        return apiProblem(c, 422, idempotencyDetail.mismatch(key));
       }
       if (outcome.kind === "in-progress") {
-        return apiProblem(c, 409, `A request with Idempotency-Key ${key} is still in progress.`);
+        return apiProblem(c, 409, idempotencyDetail.inProgress(key));
       }
       ({ status, body: result } = outcome);
       replayed = outcome.kind === "replayed";
@@ -241,7 +241,7 @@ export function ordersRoutes(ctx: AppContext): OpenAPIHono<AppEnv> {
     }
     const order = result as OrderView;
     c.header("Location", `/api/v1/orders/${order.id}`);
-    if (replayed) c.header("Idempotent-Replayed", "true");
+    if (replayed) c.header(REPLAYED_HEADER, "true");
     return c.json(order, 201);
   });
 

@@ -3,9 +3,15 @@
  * OpenAPI document. Response schemas mirror the read models' view types, so the type checker
  * catches a read model drifting from what the document promises.
  */
-import { z } from "@hono/zod-openapi";
+import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { DEFAULT_LIMIT, MAX_LIMIT } from "../../src/http/pagination.ts";
+import {
+  IDEMPOTENCY_KEY_MAX_LENGTH,
+  IDEMPOTENCY_TTL_HOURS,
+  REPLAYED_HEADER,
+  type RoutePattern,
+} from "../../src/http/idempotency.ts";
 
 export const BEARER = "bearerAuth";
 export const security = [{ [BEARER]: [] }];
@@ -248,3 +254,75 @@ export const ImportRunSchema = z
 export const ImportPageSchema = z
   .object({ items: z.array(ImportRunSchema), nextCursor })
   .openapi("ImportPage");
+
+// ---------------------------------------------------------------------------------------------
+// Idempotency-Key (src/http/idempotency.ts)
+
+type OpenApiDocument = ReturnType<OpenAPIHono["getOpenAPI31Document"]>;
+
+const WRITE_METHODS = ["post", "put", "patch", "delete"] as const;
+
+/** The header as every write documents it (lower-case, as the generated header params are). */
+const IDEMPOTENCY_KEY_PARAMETER = {
+  name: "idempotency-key",
+  in: "header",
+  required: false,
+  description: "A client-chosen unique key for this request (e.g. a UUID), " +
+    `1–${IDEMPOTENCY_KEY_MAX_LENGTH} printable ASCII characters. The same key with the same ` +
+    `request (method, path, body) within ${IDEMPOTENCY_TTL_HOURS} h replays the first 2xx ` +
+    "answer, with header `Idempotent-Replayed: true`, without doing the work again; with " +
+    "another request it is a 422; while the first is still running, a 409. Keys belong to " +
+    "the token's role. Only 2xx answers are kept: after a 4xx or 5xx the key is free again.",
+  schema: { type: "string", minLength: 1, maxLength: IDEMPOTENCY_KEY_MAX_LENGTH },
+} as const;
+
+const IDEMPOTENCY_RESPONSES = {
+  409: "A request with the same Idempotency-Key is still in progress (see Retry-After).",
+  422: "The Idempotency-Key was already used with a different request within " +
+    `${IDEMPOTENCY_TTL_HOURS} h.`,
+} as const;
+
+/**
+ * Documents Idempotency-Key on every write of the generated document in one place, as
+ * src/http/idempotency.ts applies it to every write in one middleware: the header, the
+ * `Idempotent-Replayed` header of 2xx answers, and the 409 and 422 it may answer. Routes in
+ * `notHonoured` ("POST /api/v1/customers/imports") say in their own description why not.
+ */
+export function documentIdempotency(
+  doc: OpenApiDocument,
+  notHonoured: readonly RoutePattern[],
+): OpenApiDocument {
+  const problemRef = { $ref: "#/components/schemas/Problem" };
+  for (const [path, item] of Object.entries(doc.paths ?? {})) {
+    for (const method of WRITE_METHODS) {
+      const op = item[method];
+      if (!op || notHonoured.includes(`${method.toUpperCase()} ${path}` as RoutePattern)) {
+        continue;
+      }
+      const params = op.parameters ?? [];
+      const named = (p: (typeof params)[number]) =>
+        "name" in p && p.name.toLowerCase() === IDEMPOTENCY_KEY_PARAMETER.name;
+      if (!params.some(named)) op.parameters = [...params, { ...IDEMPOTENCY_KEY_PARAMETER }];
+      const responses = op.responses ?? {};
+      for (const [code, response] of Object.entries(responses)) {
+        if (!/^2\d\d$/.test(code) || "$ref" in response) continue;
+        response.headers = {
+          ...response.headers,
+          [REPLAYED_HEADER]: {
+            description: "`true` when this is the stored answer to an earlier request with " +
+              "the same Idempotency-Key.",
+            schema: { type: "string", enum: ["true"] },
+          },
+        };
+      }
+      for (const [code, why] of Object.entries(IDEMPOTENCY_RESPONSES)) {
+        const existing = responses[code];
+        responses[code] = existing && !("$ref" in existing)
+          ? { ...existing, description: `${existing.description} Or: ${why}` }
+          : { description: why, content: { "application/problem+json": { schema: problemRef } } };
+      }
+      op.responses = responses;
+    }
+  }
+  return doc;
+}
