@@ -24,19 +24,18 @@ import {
 import {
   apiProblem,
   badCursor,
+  CatalogOfferSchema,
+  CatalogProductSchema,
   cursorParam,
   errorResponses,
   limitParam,
   nextCursor,
-  OfferSchema as CatalogOfferSchema,
   PriceSchema,
-  ProductSchema as CatalogProductSchema,
   security,
 } from "./schemas.ts";
 
 // The catalog's offer and product (routes/api/schemas.ts) plus what the platform reads on top:
-// availability, and the price of the role asked for. Spread, not .extend(): the generator would
-// render an extension of a named schema as allOf with a $ref to its parent, here to itself.
+// availability, and the price of the role asked for.
 const OfferSchema = z
   .object({
     ...CatalogOfferSchema.shape,

@@ -132,7 +132,8 @@ export const StockSchema = z
   })
   .openapi("Stock");
 
-export const OfferSchema = z
+/** The offer as 1C describes it; routes/api/products.ts adds what the platform reads on top. */
+export const CatalogOfferSchema = z
   .object({
     onecId: z.string().openapi({ example: "3f2a…#9c1b…" }),
     isActive: z.boolean(),
@@ -140,10 +141,10 @@ export const OfferSchema = z
     prices: z.array(PriceSchema),
     stocks: z.array(StockSchema),
     quantity: z.number().nullable().openapi({ description: "Total quantity (Количество)." }),
-  })
-  .openapi("Offer");
+  });
 
-export const ProductSchema = z
+/** The product as 1C describes it, without its offers (see routes/api/products.ts). */
+export const CatalogProductSchema = z
   .object({
     onecId: z.string(),
     sku: z.string().nullable().openapi({ description: 'Артикул; "" or null when 1C sent none.' }),
@@ -163,13 +164,7 @@ export const ProductSchema = z
       format: "date-time",
       description: "Latest change to the product or any of its offers, prices or stocks.",
     }),
-    offers: z.array(OfferSchema),
-  })
-  .openapi("Product");
-
-export const ProductPageSchema = z
-  .object({ items: z.array(ProductSchema), nextCursor, total: z.number().int() })
-  .openapi("ProductPage");
+  });
 
 // ---------------------------------------------------------------------------------------------
 // Catalog reference data
@@ -195,19 +190,6 @@ export const CategorySchema: z.ZodType<CategoryNode> = z
 export const CategoryListSchema = z
   .object({ items: z.array(CategorySchema) })
   .openapi("CategoryTree");
-
-export const PriceTypeListSchema = z
-  .object({
-    items: z.array(
-      z.object({ id: z.string(), name: z.string(), currency: z.string().nullable() })
-        .openapi("PriceType"),
-    ),
-  })
-  .openapi("PriceTypeList");
-
-export const WarehouseListSchema = z
-  .object({ items: z.array(z.object({ id: z.string(), name: z.string() }).openapi("Warehouse")) })
-  .openapi("WarehouseList");
 
 // ---------------------------------------------------------------------------------------------
 // Import audit
