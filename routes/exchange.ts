@@ -45,6 +45,32 @@ type Params = Record<string, string>;
 const IMPORT_HOLD_MS = 600;
 
 /**
+ * checkauth, init and import touch a few rows (an import answers from its run row): they answer
+ * within this deadline, else `failure`. A database that stops answering without closing its
+ * connections (frozen, failing over, a network partition) would otherwise hold 1C on a pooled
+ * connection until TCP gives up, minutes later (tests/faults/postgres-restart.test.ts). A
+ * refused connection fails at once anyway, a full pool after connectionTimeoutMillis (5 s,
+ * db/pool.ts). The abandoned work ends by itself once the database answers: it is idempotent
+ * (1C's next run starts over with checkauth). Not for file (its time is the upload's),
+ * deactivate, complete or the orders' modes, which may legitimately run long.
+ */
+const ANSWER_DEADLINE_MS = 10_000;
+
+function answersWithinDeadline(p: Params): boolean {
+  return p.mode === "checkauth" || p.mode === "init" ||
+    (p.type === "catalog" && p.mode === "import");
+}
+
+function withinDeadline(work: Promise<Response>, ms: number): Promise<Response> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the database did not answer within ${ms} ms`)), ms);
+  });
+  work.catch(() => {}); // an abandoned request's own failure is of no interest any more
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
+/**
  * Query parameters as 1C sends them. When the configured URL already had a `?`, 1C produces
  * `/1c_exchange?get_param?type=catalog&mode=init`: recover `type` from the key ending in `?type`.
  * Non-file modes may also come as a POST form.
@@ -88,7 +114,10 @@ export function exchangeRoutes(ctx: AppContext): Hono<AppEnv> {
     let answer = "";
     try {
       params = await readParams(c);
-      const res = await dispatch(c, params);
+      const work = dispatch(c, params);
+      const res = answersWithinDeadline(params)
+        ? await withinDeadline(work, ANSWER_DEADLINE_MS)
+        : await work;
       answer = await logEntry.answer(res);
       return res;
     } catch (e) {

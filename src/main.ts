@@ -53,19 +53,45 @@ if (config.role !== "worker") {
   log.info({ role: config.role }, "worker started");
 }
 
+/** Running jobs get this long to finish after SIGTERM (Fly's kill_timeout is 60 s). */
+const GRACE_MS = 20_000;
+/**
+ * …and the whole shutdown at most this long. A request or job stuck in a database call that
+ * does not heed its abort (a lock wait, a frozen database) would otherwise keep the pool from
+ * closing, and the process alive until Fly kills it (tests/faults/sigterm-resume.test.ts).
+ * Exiting is safe: its transaction was never committed and dies with the connection, and its
+ * job is back in the queue (failed by pg-boss's stop, or found by the missed heartbeat).
+ */
+const SHUTDOWN_BOUND_MS = GRACE_MS + 5_000;
+
 let stopping = false;
 async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
   ctx.state.shuttingDown = true;
   log.info({ signal }, "shutting down: no new requests or jobs; finishing what runs");
-  // Stop accepting, let in-flight requests finish.
-  await server?.shutdown();
-  stopScheduler();
-  // Running jobs get 20 s to finish; then pg-boss fails them (to be retried) and aborts their
-  // signal, the import's transaction rolls back, and the next worker starts it again clean.
-  // Nothing is lost or half-applied. (Fly's kill_timeout is 60 s.)
-  await ctx.close(20_000);
+  const stopped = (async () => {
+    // Stop accepting, let in-flight requests finish.
+    await server?.shutdown();
+    stopScheduler();
+    // Running jobs get GRACE_MS to finish; then pg-boss fails them (to be retried) and aborts
+    // their signal, the import's transaction rolls back, and the next worker starts it again
+    // clean. Nothing is lost or half-applied.
+    await ctx.close(GRACE_MS);
+    return true;
+  })().catch((e) => {
+    log.error({ err: (e as Error).message }, "shutdown: closing the queue or the pool failed");
+    return true;
+  });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<false>((r) => timer = setTimeout(() => r(false), SHUTDOWN_BOUND_MS));
+  if (!(await Promise.race([stopped, late]))) {
+    log.warn(
+      { afterMs: SHUTDOWN_BOUND_MS },
+      "shutdown: work still stuck in the database; exiting anyway (its transaction rolls back)",
+    );
+  }
+  clearTimeout(timer);
   await stopEmbedded();
   log.info("stopped");
   Deno.exit(0);
