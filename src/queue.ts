@@ -40,7 +40,23 @@ export function createBoss(
     },
     schema: "pgboss",
   });
-  boss.on("error", (err: Error) => log.error({ err: err.message }, "pg-boss error"));
+  // While the database is down every worker loop fails about twice a second: log the first
+  // failure of a kind at once, then how often it repeated, at most every 30 s.
+  const repeats = new Map<string, { since: number; count: number }>();
+  boss.on("error", (err: Error) => {
+    const now = Date.now();
+    const seen = repeats.get(err.message);
+    if (!seen) {
+      if (repeats.size > 100) repeats.clear();
+      repeats.set(err.message, { since: now, count: 0 });
+      log.error({ err: err.message }, "pg-boss error");
+    } else if (now - seen.since >= 30_000) {
+      log.error({ err: err.message, repeated: seen.count + 1 }, "pg-boss error (repeated)");
+      repeats.set(err.message, { since: now, count: 0 });
+    } else {
+      seen.count++;
+    }
+  });
   return boss;
 }
 

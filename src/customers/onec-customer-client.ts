@@ -16,6 +16,7 @@
  *   CommerceML document (КоммерческаяИнформация/Контрагенты): the full import of
  *   `deno task sync-customers --direction import`.
  */
+import { errorText } from "../error-text.ts";
 import * as v from "valibot";
 import { Buffer } from "node:buffer";
 import type { CustomersConfig } from "./config.ts";
@@ -111,7 +112,7 @@ export async function sendCustomer(
     return {
       kind: "retry",
       status: null,
-      message: `could not reach 1C: ${e instanceof Error ? e.message : String(e)}`,
+      message: `could not reach 1C: ${errorText(e)}`,
     };
   }
   const status = res.status;
@@ -170,7 +171,7 @@ export async function openCounterpartyDirectory(
     throw new Error(
       abort.signal.aborted
         ? `1C did not answer within ${c.onecHttpTimeoutSeconds} s`
-        : `could not reach 1C: ${e instanceof Error ? e.message : String(e)}`,
+        : `could not reach 1C: ${errorText(e)}`,
     );
   } finally {
     clearTimeout(timer);

@@ -8,6 +8,7 @@
  *   `X-Ratelimit-Reset` … `Retry-After` is not sent" — then tries again.
  * - 401/403: never retried; the run fails with "check the API key".
  */
+import { errorText } from "../error-text.ts";
 import type { Logger } from "../log.ts";
 import { parseExactJson } from "./exact-json.ts";
 import { MarketplaceApiError, MarketplaceAuthError } from "./errors.ts";
@@ -96,7 +97,7 @@ export class MarketplaceHttp {
         if (this.opts.signal?.aborted) throw err;
         const reason = err instanceof DOMException && err.name === "TimeoutError"
           ? `no answer within ${this.opts.settings.timeoutMs} ms`
-          : this.#scrub((err as Error).message);
+          : this.#scrub(errorText(err));
         failures++;
         log.warn({ path, attempt: failures, reason }, `${label} request failed`);
         if (failures >= ATTEMPTS) {
