@@ -7,6 +7,7 @@ import { HTTPException } from "hono/http-exception";
 import type { AppContext, AppEnv } from "./context.ts";
 import { requestId } from "./http/request-id.ts";
 import { problem } from "./http/problem.ts";
+import { isDatabaseUnavailable } from "../db/unavailable.ts";
 import { healthRoutes } from "../routes/health.ts";
 import { exchangeRoutes } from "../routes/exchange.ts";
 import { apiRoutes } from "../routes/api/index.ts";
@@ -28,6 +29,13 @@ export function createApp(ctx: AppContext): Hono<AppEnv> {
     // Hono's own client errors (malformed JSON, body too large…) keep their status.
     if (err instanceof HTTPException && err.status < 500) {
       return problem(c, err.status, err.message || "The request could not be read.");
+    }
+    if (isDatabaseUnavailable(err)) {
+      (c.var.log ?? ctx.log).warn({ err: err.message }, "database unavailable");
+      c.header("Retry-After", "5");
+      return problem(c, 503, "The database is unavailable; retry shortly.", {
+        requestId: c.var.requestId,
+      });
     }
     (c.var.log ?? ctx.log).error({ err: err.message, stack: err.stack }, "unhandled error");
     return problem(c, 500, "Internal error; the request id identifies it in the logs.", {
