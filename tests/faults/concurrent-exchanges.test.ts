@@ -136,10 +136,27 @@ Deno.test({
 
       await uploaded(clients[0], A);
       await uploaded(clients[1], B);
-      const [answersA, answersB] = await Promise.all([
-        importAll(clients[0], A),
-        importAll(clients[1], B),
-      ]);
+      // Whichever import starts first is held at its first write until the other exchange has
+      // polled while it ran: a small file would otherwise finish within one held answer, and
+      // the test would depend on timing.
+      const blocker = new pg.Client({ connectionString: h.url });
+      await blocker.connect();
+      await blocker.query("BEGIN");
+      await blocker.query("LOCK TABLE groups, products IN EXCLUSIVE MODE");
+      const both = Promise.all([importAll(clients[0], A), importAll(clients[1], B)]);
+      for (let i = 0;; i++) {
+        const r = await h.ctx.pool.query(
+          `SELECT count(*) FILTER (WHERE status = 'running')::int AS running,
+                  count(*) FILTER (WHERE status = 'queued')::int AS queued FROM import_runs`,
+        );
+        if (r.rows[0].running === 1 && r.rows[0].queued === 1) break;
+        if (i > 600) throw new Error("the two imports were never running and queued at once");
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await new Promise((r) => setTimeout(r, 1500)); // the waiting exchange polls meanwhile
+      await blocker.query("ROLLBACK");
+      await blocker.end();
+      const [answersA, answersB] = await both;
       for (const [v, answers] of [[A, answersA], [B, answersB]] as const) {
         const last = answers.at(-1)!;
         assertEquals(last.lines[0], "success", `${v.tag}: ${last.lines.join(" | ")}`);
