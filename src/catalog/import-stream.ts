@@ -1,6 +1,7 @@
 /**
- * One CommerceML file into the catalog: bytes → (worker thread: decode, XML events, records)
- * → batches → set-based writes, all inside one transaction.
+ * One CommerceML file into the catalog: bytes → (worker thread: decode, XML events, records,
+ * write batches with content hashes and COPY text) → hash comparison and set-based writes,
+ * all inside one transaction.
  *
  * One transaction per file is deliberate: a malformed file, a crash or a kill -9 leaves the
  * catalog exactly as it was before the file (nothing half-imported), and a retried job starts
@@ -8,9 +9,12 @@
  */
 import type pg from "pg";
 import type { CmlRecord, HeaderRecord } from "../commerceml/records.ts";
-import { readCommerceMLInWorker } from "../commerceml/threaded-reader.ts";
+import { readInWorker } from "../commerceml/threaded-reader.ts";
 import { readCommerceML } from "../commerceml/reader.ts";
 import { CatalogWriter, type Counts } from "./writer.ts";
+import { batchArrays, type ImportBatch, importBatches, parserInput } from "./import-batches.ts";
+import { release } from "./release-buffers.ts";
+import type { ImportWorkerOptions } from "./import-worker.ts";
 import { ImportInputError } from "../imports/import-input-error.ts";
 
 export interface ImportProgress {
@@ -52,7 +56,7 @@ export interface ImportOptions {
   acceptKinds?: readonly string[];
 }
 
-type Pending = { type: CmlRecord["type"]; items: CmlRecord[] };
+type WriteBatch = Exclude<ImportBatch, HeaderRecord>;
 
 export async function importStream(opts: ImportOptions): Promise<ImportResult> {
   const { client, runId } = opts;
@@ -62,6 +66,7 @@ export async function importStream(opts: ImportOptions): Promise<ImportResult> {
   let schemaVersion: string | null = null;
   let bytesRead = 0;
   let lastProgress = 0;
+  let reportedKinds = 0;
   const interval = opts.progressIntervalMs ?? 1000;
 
   async function* counted(): AsyncIterable<Uint8Array> {
@@ -71,7 +76,6 @@ export async function importStream(opts: ImportOptions): Promise<ImportResult> {
     }
   }
 
-  const pending: Pending = { type: "header", items: [] };
   let catalogChecked = false;
   const seenTypes = new Set<CmlRecord["type"]>();
   const offerParts = new Set<"prices" | "stocks" | "names">();
@@ -80,8 +84,8 @@ export async function importStream(opts: ImportOptions): Promise<ImportResult> {
    * parsed. Writes stay in order — each starts only after the previous one finished.
    */
   let inFlight: Promise<void> = Promise.resolve();
-  const write = async (type: CmlRecord["type"], items: CmlRecord[]) => {
-    if (type === "offer" && !catalogChecked) {
+  const write = async (batch: WriteBatch) => {
+    if (batch.type === "offers" && !catalogChecked) {
       // The import admin flow's dependency rule: offers, prices or stock for a catalog that
       // has no products at all cannot be right (the catalog file was not sent, or failed).
       catalogChecked = true;
@@ -92,64 +96,55 @@ export async function importStream(opts: ImportOptions): Promise<ImportResult> {
         );
       }
     }
-    await writer.write(type, items);
+    await writer.write(batch);
+    release(...batchArrays(batch));
     opts.signal?.throwIfAborted();
     const now = Date.now();
-    if (opts.onProgress && now - lastProgress >= interval) {
+    // Every interval, and as soon as a new kind of row is written (1C and the admin page see
+    // "imported 1000 products" at once, not a second later, which can be the end of a file).
+    const kinds = Object.keys(writer.counts).length;
+    if (opts.onProgress && (now - lastProgress >= interval || kinds !== reportedKinds)) {
       lastProgress = now;
+      reportedKinds = kinds;
       await opts.onProgress({ bytesRead, counts: writer.counts });
     }
   };
-  const flush = async () => {
-    if (pending.items.length === 0) return;
-    const { type, items } = pending;
-    pending.items = [];
+  const enqueue = async (batch: WriteBatch) => {
     await inFlight; // a failed write surfaces here
-    inFlight = write(type, items);
+    inFlight = write(batch);
     inFlight.catch(() => {}); // handled where it is awaited
-  };
-  /** Everything handed over is written. */
-  const drain = async () => {
-    await flush();
-    await inFlight;
   };
 
   let split = false;
   await client.query("BEGIN");
   try {
     const batches = opts.threaded === false
-      ? readCommerceML(counted())
-      // Small messages between the threads keep both heaps small; the writer re-batches.
-      : readCommerceMLInWorker(counted(), { batchSize: Math.min(opts.batchSize, 250) });
-    for await (const records of batches) {
-      for (const rec of records) {
-        if (rec.type === "header") {
-          await drain(); // what comes before a header is written under the earlier section's rules
-          sections.add(rec.section);
-          schemaVersion ??= rec.schemaVersion;
-          if (rec.changesOnly !== null) full[rec.section] = !rec.changesOnly;
-          // Seen-tracking costs a row per product: only a full catalog or offers section needs
-          // it. Classifier groups (few) are always tracked: in 2.x the classifier comes before
-          // the Каталог that says whether the file is full.
-          if (rec.section === "catalog" || rec.section === "offers") {
-            writer.trackSeen(rec.changesOnly === false && runId !== null ? runId : null);
-          } else if (rec.section === "classifier") {
-            writer.trackSeen(runId);
-          }
-          continue;
+      ? importBatches(readCommerceML(parserInput(counted())), opts.batchSize)
+      : readInWorker<ImportBatch>(
+        new URL("./import-worker.ts", import.meta.url),
+        counted(),
+        { batchSize: opts.batchSize, reader: {} } satisfies ImportWorkerOptions,
+      );
+    for await (const batch of batches) {
+      if (batch.type === "header") {
+        await inFlight; // what comes before a header is written under the earlier section's rules
+        sections.add(batch.section);
+        schemaVersion ??= batch.schemaVersion;
+        if (batch.changesOnly !== null) full[batch.section] = !batch.changesOnly;
+        // Seen-tracking costs a row per product: only a full catalog or offers section needs
+        // it. Classifier groups (few) are always tracked: in 2.x the classifier comes before
+        // the Каталог that says whether the file is full.
+        if (batch.section === "catalog" || batch.section === "offers") {
+          writer.trackSeen(batch.changesOnly === false && runId !== null ? runId : null);
+        } else if (batch.section === "classifier") {
+          writer.trackSeen(runId);
         }
-        seenTypes.add(rec.type);
-        if (rec.type === "offer") {
-          if (rec.prices !== null) offerParts.add("prices");
-          if (rec.stocks !== null || rec.quantity !== null) offerParts.add("stocks");
-          if (rec.name !== null) offerParts.add("names");
-        }
-        if (rec.type !== pending.type || pending.items.length >= opts.batchSize) await flush();
-        pending.type = rec.type;
-        pending.items.push(rec);
+        continue;
       }
+      noteKinds(batch, seenTypes, offerParts);
+      await enqueue(batch);
     }
-    await drain();
+    await inFlight;
 
     // Deactivation comes last and only after a full section was read to its end.
     split = opts.splitPackage === true || (schemaVersion?.startsWith("3") ?? false);
@@ -198,6 +193,27 @@ export async function importStream(opts: ImportOptions): Promise<ImportResult> {
     schemaVersion,
     deactivationDeferred: split && fulls.some(Boolean),
   };
+}
+
+/** Which record types the batch holds and, for offers, which parts they carry. */
+function noteKinds(
+  batch: WriteBatch,
+  types: Set<CmlRecord["type"]>,
+  offerParts: Set<"prices" | "stocks" | "names">,
+): void {
+  switch (batch.type) {
+    case "records":
+      types.add(batch.recordType);
+      return;
+    case "products":
+      types.add("product");
+      return;
+    case "offers":
+      types.add("offer");
+      if (batch.pricesHashes.some((h) => h !== null)) offerParts.add("prices");
+      if (batch.stocksHashes.some((h) => h !== null)) offerParts.add("stocks");
+      if (batch.descriptive.some(Boolean)) offerParts.add("names");
+  }
 }
 
 /**

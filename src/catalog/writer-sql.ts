@@ -88,8 +88,8 @@ WHERE (u.name, u.full_name, u.international)
   IS DISTINCT FROM (excluded.name, excluded.full_name, excluded.international)`;
 
 /**
- * Products. JSON-shaped columns travel as text and are cast server-side; arrays of arrays
- * (group ids, images) travel as JSON because Postgres arrays cannot be ragged.
+ * Products whose content changed, as text columns in COPY_NEW_PRODUCTS order (the batch's COPY
+ * lines split back, see import-batches.ts): `text[]` and `jsonb` values are cast here.
  * A deleted product (Статус="Удален", ПометкаУдаления) stays, inactive.
  */
 export const UPSERT_PRODUCTS = `
@@ -97,18 +97,17 @@ WITH input AS (
   SELECT * FROM unnest(
     $1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
     $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[],
-    $15::bool[], $16::text[])
+    $15::bool[], $16::bool[], $17::text[])
     AS t(onec_id, sku, barcode, name, description, group_ids, manufacturer, images,
-      property_values, requisites, tax_rates, characteristics, base_unit, version, deleted, hash)
+      property_values, requisites, tax_rates, characteristics, base_unit, version, is_active,
+      deleted, hash)
 ), up AS (
   INSERT INTO products AS p (onec_id, sku, barcode, name, description, group_ids, manufacturer,
     images, property_values, requisites, tax_rates, characteristics, base_unit, version,
     is_active, deleted, hash)
-  SELECT onec_id, sku, barcode, name, description,
-    ARRAY(SELECT jsonb_array_elements_text(group_ids::jsonb)), manufacturer,
-    ARRAY(SELECT jsonb_array_elements_text(images::jsonb)), property_values::jsonb,
-    requisites::jsonb, tax_rates::jsonb, characteristics::jsonb, base_unit, version,
-    NOT deleted, deleted, hash
+  SELECT onec_id, sku, barcode, name, description, group_ids::text[], manufacturer,
+    images::text[], property_values::jsonb, requisites::jsonb, tax_rates::jsonb,
+    characteristics::jsonb, base_unit, version, is_active, deleted, hash
   FROM input
   ON CONFLICT (onec_id) DO UPDATE SET
     sku = excluded.sku, barcode = excluded.barcode, name = excluded.name,
@@ -124,13 +123,25 @@ WITH input AS (
 SELECT count(*) FILTER (WHERE inserted)::int AS created,
        count(*) FILTER (WHERE NOT inserted)::int AS updated FROM up`;
 
-/** What a batch's products look like now, to send only what changed. */
+/**
+ * What a batch's products look like now, to send only what changed; a full file's listing is
+ * recorded in the same round trip ($2: the run, or NULL when not tracking).
+ */
 export const PRODUCT_STATE = `
+WITH seen AS (
+  INSERT INTO import_seen (run_id, kind, onec_id)
+  SELECT $2::bigint, 'p', unnest($1::text[]) WHERE $2::bigint IS NOT NULL
+)
 SELECT onec_id, hash, is_active FROM products WHERE onec_id = ANY($1::text[])`;
 
-/** Ids a full file listed (also the unchanged ones, which are not written). */
-export const RECORD_SEEN = `
-INSERT INTO import_seen (run_id, kind, onec_id) SELECT $1::bigint, $2::"char", unnest($3::text[])`;
+/**
+ * Products the table does not have yet (PRODUCT_STATE found no row, inside this transaction,
+ * and the batch holds each Ид once): a plain COPY, no conflict handling.
+ */
+export const COPY_NEW_PRODUCTS = `
+COPY products (onec_id, sku, barcode, name, description, group_ids, manufacturer, images,
+  property_values, requisites, tax_rates, characteristics, base_unit, version, is_active, deleted,
+  hash) FROM STDIN`;
 
 /**
  * Which product each offer belongs to. 2.03/2.04 catalogs list one Товар per
@@ -141,23 +152,36 @@ export const RESOLVE_OFFER_PRODUCTS = `
 SELECT onec_id FROM products WHERE onec_id = ANY($1::text[])`;
 
 export const OFFER_STATE = `
+WITH seen AS (
+  INSERT INTO import_seen (run_id, kind, onec_id)
+  SELECT $2::bigint, 'o', unnest($1::text[]) WHERE $2::bigint IS NOT NULL
+)
 SELECT onec_id, hash, is_active, prices_hash, stocks_hash FROM offers
 WHERE onec_id = ANY($1::text[])`;
 
+/** Offers the table does not have yet, with their prices and stock (see COPY_NEW_PRODUCTS). */
+export const COPY_NEW_OFFERS = `
+COPY offers (onec_id, name, sku, barcode, characteristics, quantity, is_active, hash,
+  prices_hash, stocks_hash, product_id) FROM STDIN`;
+export const COPY_NEW_PRICES = `
+COPY prices (offer_id, price_type_id, value, currency, unit) FROM STDIN`;
+export const COPY_NEW_STOCKS = `
+COPY stocks (offer_id, warehouse_id, quantity) FROM STDIN`;
+
 /**
- * Offers whose own fields changed (or are new). A NULL quantity means the file said nothing
- * about the total: keep ours; likewise NULL price/stock hashes.
+ * Offers whose own fields changed, as text columns in COPY_NEW_OFFERS order. A NULL quantity
+ * means the file said nothing about the total: keep ours; likewise NULL price/stock hashes.
  */
 export const UPSERT_OFFERS = `
 WITH input AS (
-  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-    $7::numeric[], $8::bool[], $9::text[], $10::text[], $11::text[])
-    AS t(onec_id, product_id, name, sku, barcode, characteristics, quantity, deleted, hash,
-      prices_hash, stocks_hash)
+  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+    $6::numeric[], $7::bool[], $8::text[], $9::text[], $10::text[], $11::text[])
+    AS t(onec_id, name, sku, barcode, characteristics, quantity, is_active, hash, prices_hash,
+      stocks_hash, product_id)
 ), up AS (
   INSERT INTO offers AS o (onec_id, product_id, name, sku, barcode, characteristics, quantity,
     is_active, hash, prices_hash, stocks_hash)
-  SELECT onec_id, product_id, name, sku, barcode, characteristics::jsonb, quantity, NOT deleted,
+  SELECT onec_id, product_id, name, sku, barcode, characteristics::jsonb, quantity, is_active,
     hash, prices_hash, stocks_hash
   FROM input
   ON CONFLICT (onec_id) DO UPDATE SET

@@ -1,20 +1,27 @@
 /**
- * Applies batches of CommerceML records to the catalog tables. Knows nothing about XML.
- * Each method is one set-based statement per table (see writer-sql.ts) and returns counts.
+ * Applies batches (import-batches.ts) to the catalog tables. Knows nothing about XML.
+ * Each batch costs a few set-based statements (see writer-sql.ts): rows seen for the first time
+ * are copied in, changed ones upserted, unchanged ones (same content hash) not sent at all.
  */
 import type pg from "pg";
-import { createHash } from "node:crypto";
 import type {
-  CmlRecord,
   GroupRecord,
-  OfferRecord,
   PriceTypeRecord,
-  ProductRecord,
   PropertyRecord,
   UnitRecord,
   WarehouseRecord,
 } from "../commerceml/records.ts";
 import * as Q from "./writer-sql.ts";
+import { copyColumns, copyField, copyIn } from "./pg-copy.ts";
+import { release } from "./release-buffers.ts";
+import {
+  concat,
+  digest,
+  lastById,
+  type OfferBatch,
+  type ProductBatch,
+  type SmallBatch,
+} from "./import-batches.ts";
 
 export interface EntityCounts {
   created: number;
@@ -34,22 +41,18 @@ export const emptyCounts = (): EntityCounts => ({
   skipped: 0,
 });
 
-function digest(value: unknown): string {
-  return createHash("sha1").update(JSON.stringify(value)).digest("base64");
+const encoder = new TextEncoder();
+
+/** The columns of COPY lines (slices of a batch's rows), for the upserts of changed rows. */
+function columnsOf(parts: Uint8Array[], columns: number): (string | null)[][] {
+  const data = concat(parts);
+  const out = copyColumns(data, columns);
+  release(data);
+  return out;
 }
 
-/** The last record with a given key wins: one upsert may not touch a row twice. */
-function lastById<T>(records: T[], key: (r: T) => string): T[] {
-  const map = new Map<string, T>();
-  for (const r of records) {
-    const k = key(r);
-    map.delete(k);
-    map.set(k, r);
-  }
-  return map.size === records.length ? records : [...map.values()];
-}
-
-type Queryable = Pick<pg.Pool | pg.PoolClient, "query">;
+/** A COPY line's last column (after the tab its other columns end with) and the newline. */
+const lastColumn = (value: string) => encoder.encode(copyField(value) + "\n");
 
 export class CatalogWriter {
   readonly counts: Counts = {};
@@ -60,7 +63,7 @@ export class CatalogWriter {
    * @param seenRunId when set, every group/product/offer written is recorded as seen by this
    * run, so a full exchange can deactivate what it did not list.
    */
-  constructor(private readonly db: Queryable, private seenRunId: string | null = null) {}
+  constructor(private readonly db: pg.ClientBase, private seenRunId: string | null = null) {}
 
   trackSeen(runId: string | null) {
     this.seenRunId = runId;
@@ -144,208 +147,177 @@ export class CatalogWriter {
     ]);
   }
 
-  /** A batch of records of one type (as the reader emits them) to the right table. */
-  async write(type: CmlRecord["type"], items: CmlRecord[]): Promise<void> {
-    const of = <T extends CmlRecord["type"]>(t: T) =>
-      items.filter((r): r is Extract<CmlRecord, { type: T }> => r.type === t);
-    switch (type) {
-      case "group":
-        return await this.groups(of("group"));
-      case "property":
-        return await this.properties(of("property"));
-      case "priceType":
-        return await this.priceTypes(of("priceType"));
-      case "warehouse":
-        return await this.warehouses(of("warehouse"));
-      case "unit":
-        return await this.units(of("unit"));
-      case "product":
-        return await this.products(of("product"));
-      case "offer":
-        return await this.offers(of("offer"));
-      case "header":
-        return;
+  /** One batch to the right table(s). */
+  async write(batch: SmallBatch | ProductBatch | OfferBatch): Promise<void> {
+    switch (batch.type) {
+      case "products":
+        return await this.products(batch);
+      case "offers":
+        return await this.offers(batch);
     }
-  }
-
-  /** Ids a full section listed, so that what it did not list can be deactivated. */
-  private async seen(kind: "p" | "o", ids: string[]): Promise<void> {
-    if (this.seenRunId !== null && ids.length > 0) {
-      await this.db.query(Q.RECORD_SEEN, [this.seenRunId, kind, ids]);
+    const items = batch.items;
+    switch (batch.recordType) {
+      case "group":
+        return await this.groups(items as GroupRecord[]);
+      case "property":
+        return await this.properties(items as PropertyRecord[]);
+      case "priceType":
+        return await this.priceTypes(items as PriceTypeRecord[]);
+      case "warehouse":
+        return await this.warehouses(items as WarehouseRecord[]);
+      case "unit":
+        return await this.units(items as UnitRecord[]);
     }
   }
 
   /**
-   * Products: the batch's stored hashes are read first and only new or changed products are
-   * sent — an unchanged catalog costs one indexed read per batch, no writes.
+   * Products: the batch's stored hashes are read first (recording what a full file listed in
+   * the same round trip) and only new or changed products are sent — an unchanged catalog
+   * costs one indexed read per batch, no writes. New products are copied in (a first import
+   * sends the batch's text as it is); changed ones go through the upsert.
    */
-  async products(batch: ProductRecord[]): Promise<void> {
-    const rows = lastById(batch, (p) => p.id);
-    const ids = rows.map((p) => p.id);
-    await this.seen("p", ids);
-    const state = new Map<string, { hash: string; is_active: boolean }>();
-    for (const r of (await this.db.query(Q.PRODUCT_STATE, [ids])).rows) state.set(r.onec_id, r);
-
-    const cols: unknown[][] = Array.from({ length: 16 }, () => []);
-    for (const p of rows) {
-      const groupIds = JSON.stringify(p.groupIds);
-      const images = JSON.stringify(p.images);
-      const props = JSON.stringify(p.propertyValues);
-      const req = JSON.stringify(p.requisites);
-      const tax = JSON.stringify(p.taxRates);
-      const chars = JSON.stringify(p.characteristics);
-      const h = createHash("sha1").update(p.sku ?? "\0").update(p.barcode ?? "\0")
-        .update(p.name).update(p.description ?? "\0").update(groupIds)
-        .update(p.manufacturer ?? "\0").update(images).update(props).update(req).update(tax)
-        .update(chars).update(p.baseUnit ?? "\0").update(p.version ?? "\0").digest("base64");
-      const old = state.get(p.id);
-      if (old && old.hash === h && old.is_active === !p.deleted) continue;
-      const values = [
-        p.id,
-        p.sku,
-        p.barcode,
-        p.name,
-        p.description,
-        groupIds,
-        p.manufacturer,
-        images,
-        props,
-        req,
-        tax,
-        chars,
-        p.baseUnit,
-        p.version,
-        p.deleted,
-        h,
-      ];
-      for (let c = 0; c < 16; c++) cols[c].push(values[c]);
-    }
-    const sent = cols[0].length;
-    if (sent > 0) {
-      const { rows: [r] } = await this.db.query(Q.UPSERT_PRODUCTS, cols);
-      this.add("products", rows.length, r);
+  async products(b: ProductBatch): Promise<void> {
+    type State = { onec_id: string; hash: string; is_active: boolean };
+    const found: State[] = (await this.db.query(Q.PRODUCT_STATE, [b.ids, this.seenRunId])).rows;
+    let created = 0, updated = 0;
+    if (found.length === 0) {
+      created = await copyIn(this.db, Q.COPY_NEW_PRODUCTS, b.lines);
     } else {
-      this.add("products", rows.length, { created: 0, updated: 0 });
+      const state = new Map(found.map((r): [string, State] => [r.onec_id, r]));
+      const fresh: Uint8Array[] = [], changed: Uint8Array[] = [];
+      for (let i = 0, start = 0; i < b.ids.length; start = b.ends[i++]) {
+        const old = state.get(b.ids[i]);
+        if (!old) fresh.push(b.lines.subarray(start, b.ends[i]));
+        else if (old.hash !== b.hashes[i] || old.is_active !== b.active[i]) {
+          changed.push(b.lines.subarray(start, b.ends[i]));
+        }
+      }
+      if (fresh.length) created = await this.copy(Q.COPY_NEW_PRODUCTS, fresh);
+      if (changed.length) {
+        const columns = columnsOf(changed, 17);
+        const { rows: [r] } = await this.db.query(Q.UPSERT_PRODUCTS, columns);
+        created += r.created;
+        updated += r.updated;
+      }
     }
+    this.add("products", b.ids.length, { created, updated });
   }
 
   /**
    * Offers with their prices and stock, each part written only when it changed (hashes kept
    * on the offer). An offer whose product is unknown is skipped and reported. An offer that
    * carries only prices or stock (a 3.x prices/rests package) never rewrites the offer's own
-   * fields, and is skipped when the offer is unknown.
+   * fields, and is skipped when the offer is unknown. New offers are copied in with their
+   * prices and stock.
    */
-  async offers(batch: OfferRecord[]): Promise<void> {
-    const rows = lastById(batch, (o) => o.id);
-    const ids = rows.map((o) => o.id);
-    await this.seen("o", ids);
+  async offers(b: OfferBatch): Promise<void> {
+    const n = b.ids.length;
     type State = {
+      onec_id: string;
       hash: string;
       is_active: boolean;
       prices_hash: string | null;
       stocks_hash: string | null;
     };
-    const state = new Map<string, State>();
-    for (const r of (await this.db.query(Q.OFFER_STATE, [ids])).rows) state.set(r.onec_id, r);
+    const found: State[] = (await this.db.query(Q.OFFER_STATE, [b.ids, this.seenRunId])).rows;
+    const state = new Map(found.map((r): [string, State] => [r.onec_id, r]));
 
-    interface Plan {
-      o: OfferRecord;
-      old: State | undefined;
-      hash: string | null;
-      pricesHash: string | null;
-      stocksHash: string | null;
-      writeRow: boolean;
-      writePrices: boolean;
-      writeStocks: boolean;
-    }
-    const plans: Plan[] = [];
+    const olds: (State | undefined)[] = new Array(n);
+    const writeRow: boolean[] = new Array(n), writePrices: boolean[] = new Array(n);
+    const writeStocks: boolean[] = new Array(n), skipped: boolean[] = new Array(n);
     const needProduct = new Set<string>();
-    for (const o of rows) {
-      const old = state.get(o.id);
-      const descriptive = o.name !== null;
-      if (!descriptive && !old) {
-        this.skip(o.id);
+    for (let i = 0; i < n; i++) {
+      const old = olds[i] = state.get(b.ids[i]);
+      skipped[i] = !b.descriptive[i] && !old;
+      if (skipped[i]) {
+        this.skip(b.ids[i]);
         continue;
       }
-      const hash = descriptive
-        ? digest([o.productId, o.name, o.sku, o.barcode, o.characteristics, o.propertyValues])
-        : null;
-      const pricesHash = o.prices === null ? null : digest(o.prices);
-      const stocksHash = o.stocks === null && o.quantity === null
-        ? null
-        : digest([o.quantity, o.stocks]);
-      const writeRow = descriptive && (!old || old.hash !== hash || old.is_active === o.deleted);
-      const writePrices = pricesHash !== null && old?.prices_hash !== pricesHash;
-      const writeStocks = stocksHash !== null && old?.stocks_hash !== stocksHash;
-      if (writeRow && !old) {
-        needProduct.add(o.id);
-        needProduct.add(o.productId);
+      writeRow[i] = b.descriptive[i] &&
+        (!old || old.hash !== b.hashes[i] || old.is_active !== b.active[i]);
+      writePrices[i] = b.pricesHashes[i] !== null && old?.prices_hash !== b.pricesHashes[i];
+      writeStocks[i] = b.stocksHashes[i] !== null && old?.stocks_hash !== b.stocksHashes[i];
+      if (!old) {
+        needProduct.add(b.ids[i]);
+        needProduct.add(b.productIds[i]);
       }
-      plans.push({ o, old, hash, pricesHash, stocksHash, writeRow, writePrices, writeStocks });
     }
 
     // New offers must belong to a known product. 2.03/2.04 catalogs list one Товар per
     // characteristic with the full `product#characteristic` Ид, so that is tried first.
     const known = new Set<string>();
     if (needProduct.size > 0) {
-      const r = await this.db.query<{ onec_id: string }>(Q.RESOLVE_OFFER_PRODUCTS, [[
-        ...needProduct,
-      ]]);
-      for (const row of r.rows) known.add(row.onec_id);
+      const r = await this.db.query(Q.RESOLVE_OFFER_PRODUCTS, [[...needProduct]]);
+      for (const row of r.rows as { onec_id: string }[]) known.add(row.onec_id);
     }
-    const rowCols: unknown[][] = Array.from({ length: 11 }, () => []);
+    const slice = (bytes: Uint8Array, ends: Uint32Array, i: number) =>
+      bytes.subarray(i === 0 ? 0 : ends[i - 1], ends[i]);
+    const freshOffers: Uint8Array[] = [], freshPrices: Uint8Array[] = [];
+    const freshStocks: Uint8Array[] = [], changedRows: Uint8Array[] = [];
+    let freshPriceCount = 0, freshStockCount = 0;
     const stateCols: unknown[][] = Array.from({ length: 4 }, () => []);
-    const priceNew: Plan[] = [], priceChanged: Plan[] = [];
-    const stockNew: Plan[] = [], stockChanged: Plan[] = [];
+    const priceNew: number[] = [], priceChanged: number[] = [];
+    const stockNew: number[] = [], stockChanged: number[] = [];
     let unchanged = 0;
-    for (const plan of plans) {
-      const { o, old } = plan;
-      let productId = o.productId;
-      if (plan.writeRow && !old) {
-        const resolved = known.has(o.id) ? o.id : known.has(o.productId) ? o.productId : null;
-        if (resolved === null) {
-          this.skip(o.id);
+    for (let i = 0; i < n; i++) {
+      if (skipped[i]) continue;
+      const old = olds[i];
+      if (!old) {
+        const id = b.ids[i], pid = b.productIds[i];
+        const productId = known.has(id) ? id : known.has(pid) ? pid : null;
+        if (productId === null) {
+          this.skip(id);
           continue;
         }
-        productId = resolved;
-      }
-      if (!plan.writeRow && !plan.writePrices && !plan.writeStocks) {
-        unchanged++;
-        this.count("prices").unchanged += o.prices?.length ?? 0;
-        this.count("stocks").unchanged += o.stocks?.length ?? 0;
+        // New: copied in with its prices and stock, no conflict handling (see COPY_NEW_OFFERS).
+        freshOffers.push(slice(b.rows, b.rowEnds, i), lastColumn(productId));
+        if (b.pricesHashes[i] !== null) {
+          freshPrices.push(slice(b.prices, b.priceEnds, i));
+          freshPriceCount += b.priceCounts[i];
+        }
+        if (b.stockRows[i]) {
+          freshStocks.push(slice(b.stocks, b.stockEnds, i));
+          freshStockCount += b.stockCounts[i];
+        }
+        if (b.pricesHashes[i] !== null) this.count("prices");
+        if (b.stockRows[i]) this.count("stocks");
         continue;
       }
-      if (plan.writeRow) {
-        const values = [
-          o.id,
-          productId,
-          o.name,
-          o.sku,
-          o.barcode,
-          JSON.stringify(o.characteristics),
-          o.quantity,
-          o.deleted,
-          plan.hash,
-          plan.writePrices ? plan.pricesHash : null,
-          plan.writeStocks ? plan.stocksHash : null,
-        ];
-        for (let c = 0; c < 11; c++) rowCols[c].push(values[c]);
-      } else {
-        const values = [
-          o.id,
-          plan.writePrices ? plan.pricesHash : null,
-          plan.writeStocks ? plan.stocksHash : null,
-          o.quantity,
-        ];
-        for (let c = 0; c < 4; c++) stateCols[c].push(values[c]);
+      if (!writeRow[i] && !writePrices[i] && !writeStocks[i]) {
+        unchanged++;
+        this.count("prices").unchanged += b.priceCounts[i];
+        this.count("stocks").unchanged += b.stockCounts[i];
+        continue;
       }
-      if (plan.writePrices) (old?.prices_hash ? priceChanged : priceNew).push(plan);
-      if (plan.writeStocks) (old?.stocks_hash ? stockChanged : stockNew).push(plan);
+      if (writeRow[i]) {
+        // The line's price/stock hashes are the file's: equal to ours when not written, or
+        // null (kept by COALESCE).
+        changedRows.push(slice(b.rows, b.rowEnds, i), lastColumn(b.productIds[i]));
+      } else {
+        stateCols[0].push(b.ids[i]);
+        stateCols[1].push(writePrices[i] ? b.pricesHashes[i] : null);
+        stateCols[2].push(writeStocks[i] ? b.stocksHashes[i] : null);
+        stateCols[3].push(b.quantities[i]);
+      }
+      if (writePrices[i]) (old.prices_hash ? priceChanged : priceNew).push(i);
+      if (writeStocks[i]) (old.stocks_hash ? stockChanged : stockNew).push(i);
     }
     const c = this.count("offers");
     c.unchanged += unchanged;
-    if (rowCols[0].length > 0) {
-      const { rows: [r] } = await this.db.query(Q.UPSERT_OFFERS, rowCols);
+    if (freshOffers.length) {
+      c.created += await this.copy(Q.COPY_NEW_OFFERS, freshOffers);
+      if (freshPrices.length) {
+        const copied = await this.copy(Q.COPY_NEW_PRICES, freshPrices);
+        this.add("prices", freshPriceCount, { created: copied, updated: 0 });
+      }
+      if (freshStocks.length) {
+        const copied = await this.copy(Q.COPY_NEW_STOCKS, freshStocks);
+        this.add("stocks", freshStockCount, { created: copied, updated: 0 });
+      }
+    }
+    if (changedRows.length) {
+      const columns = columnsOf(changedRows, 11);
+      const { rows: [r] } = await this.db.query(Q.UPSERT_OFFERS, columns);
       c.created += r.created;
       c.updated += r.updated;
     }
@@ -353,10 +325,20 @@ export class CatalogWriter {
       const r = await this.db.query(Q.UPDATE_OFFER_STATE, stateCols);
       c.updated += r.rowCount ?? 0;
     }
-    await this.prices(priceNew, Q.INSERT_PRICES);
-    await this.prices(priceChanged, Q.REPLACE_PRICES);
-    await this.stocks(stockNew, Q.INSERT_STOCKS);
-    await this.stocks(stockChanged, Q.REPLACE_STOCKS);
+    await this.prices(b, priceNew, false);
+    await this.prices(b, priceChanged, true);
+    await this.stocks(b, stockNew, false);
+    await this.stocks(b, stockChanged, true);
+  }
+
+  /** COPY of the parts (slices of a batch's rows) as one message; the joined copy is freed after. */
+  private async copy(statement: string, parts: Uint8Array[]): Promise<number> {
+    const data = concat(parts);
+    try {
+      return await copyIn(this.db, statement, data);
+    } finally {
+      release(data);
+    }
   }
 
   private skip(id: string) {
@@ -365,53 +347,46 @@ export class CatalogWriter {
   }
 
   /**
-   * An offer that carries Цены gets exactly those prices (types it no longer lists are
-   * removed); offers seen for the first time take the cheaper plain insert.
+   * Prices of existing offers. An offer that carries Цены gets exactly those prices (types it
+   * no longer lists are removed); offers that had none take the cheaper insert.
    */
-  private async prices(plans: { o: OfferRecord }[], statement: string): Promise<void> {
-    if (plans.length === 0) return;
-    const oid: string[] = [], pt: string[] = [], val: number[] = [];
-    const cur: (string | null)[] = [], unit: (string | null)[] = [];
-    for (const { o } of plans) {
-      for (const p of o.prices!) {
-        oid.push(o.id);
-        pt.push(p.priceTypeId);
-        val.push(p.value);
-        cur.push(p.currency);
-        unit.push(p.unit);
-      }
+  private async prices(b: OfferBatch, offers: number[], replace: boolean): Promise<void> {
+    if (offers.length === 0) return;
+    const parts: Uint8Array[] = [];
+    let listed = 0;
+    for (const i of offers) {
+      parts.push(b.prices.subarray(i === 0 ? 0 : b.priceEnds[i - 1], b.priceEnds[i]));
+      listed += b.priceCounts[i];
     }
-    const params: unknown[] = [oid, pt, val, cur, unit];
-    if (statement === Q.REPLACE_PRICES) params.push(plans.map((p) => p.o.id));
-    const r = await this.db.query(statement, params);
-    if (statement === Q.REPLACE_PRICES) {
-      this.add("prices", oid.length, r.rows[0]);
+    const params: unknown[] = columnsOf(parts, 5);
+    if (replace) params.push(offers.map((i) => b.ids[i]));
+    const r = await this.db.query(replace ? Q.REPLACE_PRICES : Q.INSERT_PRICES, params);
+    if (replace) {
+      this.add("prices", listed, r.rows[0]);
       this.count("prices").deactivated += r.rows[0].deleted;
     } else {
-      this.add("prices", oid.length, { created: r.rowCount ?? 0, updated: 0 });
+      this.add("prices", listed, { created: r.rowCount ?? 0, updated: 0 });
     }
   }
 
   /** Same rule for stock: an offer that lists warehouses gets exactly those rows. */
-  private async stocks(plans: { o: OfferRecord }[], statement: string): Promise<void> {
-    const withStocks = plans.filter((p) => p.o.stocks !== null);
-    if (withStocks.length === 0) return;
-    const oid: string[] = [], wh: string[] = [], qty: number[] = [];
-    for (const { o } of withStocks) {
-      for (const s of o.stocks!) {
-        oid.push(o.id);
-        wh.push(s.warehouseId);
-        qty.push(s.quantity);
-      }
+  private async stocks(b: OfferBatch, offers: number[], replace: boolean): Promise<void> {
+    const withRows = offers.filter((i) => b.stockRows[i]);
+    if (withRows.length === 0) return;
+    const parts: Uint8Array[] = [];
+    let listed = 0;
+    for (const i of withRows) {
+      parts.push(b.stocks.subarray(i === 0 ? 0 : b.stockEnds[i - 1], b.stockEnds[i]));
+      listed += b.stockCounts[i];
     }
-    const params: unknown[] = [oid, wh, qty];
-    if (statement === Q.REPLACE_STOCKS) params.push(withStocks.map((p) => p.o.id));
-    const r = await this.db.query(statement, params);
-    if (statement === Q.REPLACE_STOCKS) {
-      this.add("stocks", oid.length, r.rows[0]);
+    const params: unknown[] = columnsOf(parts, 3);
+    if (replace) params.push(withRows.map((i) => b.ids[i]));
+    const r = await this.db.query(replace ? Q.REPLACE_STOCKS : Q.INSERT_STOCKS, params);
+    if (replace) {
+      this.add("stocks", listed, r.rows[0]);
       this.count("stocks").deactivated += r.rows[0].deleted;
     } else {
-      this.add("stocks", oid.length, { created: r.rowCount ?? 0, updated: 0 });
+      this.add("stocks", listed, { created: r.rowCount ?? 0, updated: 0 });
     }
   }
 

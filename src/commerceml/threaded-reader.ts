@@ -1,15 +1,23 @@
 /**
  * readCommerceML on a Web Worker. spec/import-performance.md measured that parsing on the same
  * event loop as the pg client makes an import 1.5× slower: the socket is only serviced between
- * parse chunks. The main thread here only moves bytes in and record batches out.
+ * parse chunks. The main thread here only moves bytes in and items out.
+ *
+ * readInWorker is the general form: any worker module that calls serveWorker (reader-worker.ts)
+ * turns the bytes into items of its own (src/catalog/import-worker.ts: write batches).
  */
 import { CmlError, type CmlRecord } from "./records.ts";
 import type { ReaderOptions } from "./reader.ts";
-import type { FromWorker, ToWorker } from "./reader-worker.ts";
+import type { FromWorker, RecordWorkerOptions, ToWorker } from "./reader-worker.ts";
 
 export interface ThreadedReaderOptions extends ReaderOptions {
   /** Most records per message from the worker. Default 1000. */
   batchSize?: number;
+  /** See WorkerReadOptions. */
+  readAheadBytes?: number;
+}
+
+export interface WorkerReadOptions {
   /**
    * Bytes read from the source and posted to the worker ahead of its parser. Default 8 MiB.
    * The main thread only reads between the consumer's synchronous stretches, so this must cover
@@ -17,10 +25,29 @@ export interface ThreadedReaderOptions extends ReaderOptions {
    * (a catalog Товар is 2–4 KB of XML).
    */
   readAheadBytes?: number;
+  /** Items the worker may post before the consumer has taken them. Default 3. */
+  itemsInFlight?: number;
 }
 
-/** Record batches the worker may post before the consumer has taken them. */
-const BATCHES_IN_FLIGHT = 3;
+/**
+ * Same records, in the same order, as readCommerceML, parsed on a worker. Batches group records
+ * from several input chunks (up to batchSize). Chunks that own their whole ArrayBuffer are
+ * transferred, not copied: the source must not reuse a chunk after yielding it.
+ * The worker is terminated when iteration ends, fails or is stopped early.
+ */
+export function readCommerceMLInWorker(
+  source: AsyncIterable<Uint8Array>,
+  opts: ThreadedReaderOptions = {},
+): AsyncIterable<CmlRecord[]> {
+  const { batchSize = 1000, readAheadBytes, ...reader } = opts;
+  const options: RecordWorkerOptions = { batchSize, reader };
+  return readInWorker<CmlRecord[]>(
+    new URL("./reader-worker.ts", import.meta.url),
+    source,
+    options,
+    { readAheadBytes },
+  );
+}
 
 type Inbox = FromWorker | { type: "source-error"; error: unknown };
 
@@ -30,12 +57,18 @@ type Inbox = FromWorker | { type: "source-error"; error: unknown };
  * transferred, not copied: the source must not reuse a chunk after yielding it.
  * The worker is terminated when iteration ends, fails or is stopped early.
  */
-export async function* readCommerceMLInWorker(
+/**
+ * The items a worker module (one that calls serveWorker) makes of `source`'s bytes, in order.
+ * `options` go to its produce function. Same transfer, error and termination rules as
+ * readCommerceMLInWorker.
+ */
+export async function* readInWorker<T>(
+  workerModule: URL,
   source: AsyncIterable<Uint8Array>,
-  opts: ThreadedReaderOptions = {},
-): AsyncIterable<CmlRecord[]> {
-  const { batchSize = 1000, readAheadBytes = 8 * 1024 * 1024, ...options } = opts;
-  const worker = new Worker(new URL("./reader-worker.ts", import.meta.url), { type: "module" });
+  options: unknown,
+  { readAheadBytes = 8 * 1024 * 1024, itemsInFlight = 3 }: WorkerReadOptions = {},
+): AsyncIterable<T> {
+  const worker = new Worker(workerModule, { type: "module" });
   const post = (message: ToWorker, transfer: Transferable[] = []) =>
     worker.postMessage(message, transfer);
 
@@ -90,7 +123,7 @@ export async function* readCommerceMLInWorker(
   };
 
   try {
-    post({ type: "start", batchSize, batchesInFlight: BATCHES_IN_FLIGHT, options });
+    post({ type: "start", batchesInFlight: itemsInFlight, options });
     pump();
     for (;;) {
       while (inbox.length === 0) await new Promise<void>((resolve) => (wake = resolve));
@@ -100,8 +133,8 @@ export async function* readCommerceMLInWorker(
           inFlight -= message.bytes;
           pump();
           break;
-        case "records":
-          yield message.records;
+        case "item":
+          yield message.item as T;
           post({ type: "ack" }); // the consumer came back for more
           break;
         case "done":
