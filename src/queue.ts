@@ -88,3 +88,25 @@ export async function ensureQueues(
     await boss.updateQueue(name, options);
   }
 }
+
+/**
+ * Workers this process runs, per queue, so that a job sent from here is picked up at once
+ * instead of on the next polling tick (up to `pollingIntervalSeconds` later, per file of an
+ * exchange). Other instances still find it by polling.
+ */
+const localWorkers = new WeakMap<PgBoss, Map<string, string>>();
+
+export function rememberLocalWorker(boss: PgBoss, queue: string, workerId: string): void {
+  const workers = localWorkers.get(boss) ?? new Map<string, string>();
+  workers.set(queue, workerId);
+  localWorkers.set(boss, workers);
+}
+
+export function forgetLocalWorker(boss: PgBoss, queue: string): void {
+  localWorkers.get(boss)?.delete(queue);
+}
+
+export function wakeLocalWorker(boss: PgBoss, queue: string): void {
+  const id = localWorkers.get(boss)?.get(queue);
+  if (id !== undefined) boss.notifyWorker(id);
+}

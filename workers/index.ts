@@ -3,7 +3,7 @@
  * new jobs (running ones finish or go back to the queue through pg-boss's graceful stop).
  */
 import type { AppContext } from "../src/context.ts";
-import { QUEUES } from "../src/queue.ts";
+import { forgetLocalWorker, QUEUES, rememberLocalWorker } from "../src/queue.ts";
 import type { ImportJobData } from "../src/imports/import-runs.ts";
 import { handleCatalogImport } from "./catalog-import.ts";
 import { startOrderWorkers } from "../src/orders/workers.ts";
@@ -20,6 +20,7 @@ export async function startWorkers(ctx: AppContext): Promise<() => Promise<void>
       for (const job of jobs) await handleCatalogImport(ctx, job);
     },
   );
+  rememberLocalWorker(ctx.boss, name, id);
   const stops = [
     await startOrderWorkers(ctx),
     await startCustomerWorkers(ctx),
@@ -27,6 +28,7 @@ export async function startWorkers(ctx: AppContext): Promise<() => Promise<void>
     await startIntegrationLogWorkers(ctx),
   ];
   return async () => {
+    forgetLocalWorker(ctx.boss, name);
     await ctx.boss.offWork(name, { id, wait: true });
     for (const stop of stops) await stop();
   };

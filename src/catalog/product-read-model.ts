@@ -224,66 +224,79 @@ async function assemble(db: Db, rows: ProductRow[], opts: ReadOptions): Promise<
   const propIds = [...new Set(refs.map((r) => r.id))];
   const pairs = refs.flatMap((r) => r.values.map((v) => [r.id, v] as const));
 
-  const [offers, prices, stocks, properties, dictionary] = await Promise.all([
-    db.selectFrom("offers")
-      .select(["onec_id", "product_id", "characteristics", "quantity", "is_active", "updated_at"])
-      // The same for every row (Postgres evaluates it once): whether a total without
-      // warehouses may count as orderable stock (src/catalog/availability.ts).
-      .select(sql<boolean>`NOT EXISTS (
+  // One pooled connection per read, its queries queued on it: a read that took five
+  // connections at once starved the pool under load (200 concurrent readers timed out
+  // waiting for one).
+  const [offers, prices, stocks, properties, dictionary] = await db.connection().execute((
+    conn,
+  ) =>
+    Promise.all([
+      conn.selectFrom("offers")
+        .select(["onec_id", "product_id", "characteristics", "quantity", "is_active", "updated_at"])
+        // The same for every row (Postgres evaluates it once): whether a total without
+        // warehouses may count as orderable stock (src/catalog/availability.ts).
+        .select(sql<boolean>`NOT EXISTS (
         SELECT 1 FROM warehouse_order_flags f JOIN warehouses w ON w.onec_id = f.warehouse_id
         WHERE NOT f.serves_orders
       )`.as("every_warehouse_serves"))
-      .where("product_id", "in", ids)
-      .orderBy("product_id").orderBy("onec_id")
-      .execute(),
-    db.selectFrom("prices as pr")
-      .innerJoin("offers as o", "o.onec_id", "pr.offer_id")
-      .leftJoin("price_types as pt", "pt.onec_id", "pr.price_type_id")
-      .select([
-        "pr.offer_id",
-        "pr.price_type_id",
-        "pt.name as price_type",
-        "pr.value",
-        "pr.currency",
-        "pt.currency as type_currency",
-        "pr.updated_at",
-      ])
-      .where("o.product_id", "in", ids)
-      .orderBy("pr.offer_id").orderBy("pr.price_type_id")
-      .execute(),
-    db.selectFrom("stocks as s")
-      .innerJoin("offers as o", "o.onec_id", "s.offer_id")
-      .leftJoin("warehouses as w", "w.onec_id", "s.warehouse_id")
-      .leftJoin("warehouse_order_flags as f", "f.warehouse_id", "w.onec_id")
-      .select(["s.offer_id", "s.warehouse_id", "w.name as warehouse", "s.quantity", "s.updated_at"])
-      .select(servesOrdersOf.as("serves_orders"))
-      .where("o.product_id", "in", ids)
-      .orderBy("s.offer_id").orderBy("s.warehouse_id")
-      .execute(),
-    propIds.length === 0 ? [] : db.selectFrom("properties")
-      .select(["onec_id", "name"])
-      .where("onec_id", "in", propIds)
-      .execute(),
-    // Every raw value is looked up, not only those of Справочник properties: the importer
-    // stores plain ВариантыЗначений as value → value, so a lookup never changes a non-reference
-    // value, and a reference whose property type 1C omitted still resolves.
-    pairs.length === 0 ? [] : db.selectFrom("property_values as pv")
-      .innerJoin(
-        sql<{ property_id: string; value_id: string }>`(
+        .where("product_id", "in", ids)
+        .orderBy("product_id").orderBy("onec_id")
+        .execute(),
+      conn.selectFrom("prices as pr")
+        .innerJoin("offers as o", "o.onec_id", "pr.offer_id")
+        .leftJoin("price_types as pt", "pt.onec_id", "pr.price_type_id")
+        .select([
+          "pr.offer_id",
+          "pr.price_type_id",
+          "pt.name as price_type",
+          "pr.value",
+          "pr.currency",
+          "pt.currency as type_currency",
+          "pr.updated_at",
+        ])
+        .where("o.product_id", "in", ids)
+        .orderBy("pr.offer_id").orderBy("pr.price_type_id")
+        .execute(),
+      conn.selectFrom("stocks as s")
+        .innerJoin("offers as o", "o.onec_id", "s.offer_id")
+        .leftJoin("warehouses as w", "w.onec_id", "s.warehouse_id")
+        .leftJoin("warehouse_order_flags as f", "f.warehouse_id", "w.onec_id")
+        .select([
+          "s.offer_id",
+          "s.warehouse_id",
+          "w.name as warehouse",
+          "s.quantity",
+          "s.updated_at",
+        ])
+        .select(servesOrdersOf.as("serves_orders"))
+        .where("o.product_id", "in", ids)
+        .orderBy("s.offer_id").orderBy("s.warehouse_id")
+        .execute(),
+      propIds.length === 0 ? [] : conn.selectFrom("properties")
+        .select(["onec_id", "name"])
+        .where("onec_id", "in", propIds)
+        .execute(),
+      // Every raw value is looked up, not only those of Справочник properties: the importer
+      // stores plain ВариантыЗначений as value → value, so a lookup never changes a non-reference
+      // value, and a reference whose property type 1C omitted still resolves.
+      pairs.length === 0 ? [] : conn.selectFrom("property_values as pv")
+        .innerJoin(
+          sql<{ property_id: string; value_id: string }>`(
           SELECT * FROM unnest(${pairs.map((p) => p[0])}::text[], ${pairs.map((p) => p[1])}::text[])
             AS u(property_id, value_id)
         )`.as("k"),
-        (join) =>
-          join.onRef("k.property_id", "=", "pv.property_id").onRef(
-            "k.value_id",
-            "=",
-            "pv.value_id",
-          ),
-      )
-      .select(["pv.property_id", "pv.value_id", "pv.value"])
-      .distinct()
-      .execute(),
-  ]);
+          (join) =>
+            join.onRef("k.property_id", "=", "pv.property_id").onRef(
+              "k.value_id",
+              "=",
+              "pv.value_id",
+            ),
+        )
+        .select(["pv.property_id", "pv.value_id", "pv.value"])
+        .distinct()
+        .execute(),
+    ])
+  );
 
   const propName = new Map(properties.map((p) => [p.onec_id, p.name]));
   const resolved = new Map(dictionary.map((d) => [`${d.property_id}\u0000${d.value_id}`, d.value]));

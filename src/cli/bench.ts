@@ -108,7 +108,6 @@ const service = new Deno.Command(Deno.execPath(), {
     PORT: String(port),
     LOG_LEVEL: "warn",
     EXCHANGE_ZIP: "no",
-    IMPORT_PARSER: Deno.env.get("IMPORT_PARSER") ?? "inline",
   },
   stdout: "inherit",
   stderr: "inherit",

@@ -6,7 +6,7 @@ import { sql } from "kysely";
 import type { Selectable } from "kysely";
 import type { AppContext } from "../context.ts";
 import type { ImportRunTable } from "../../db/schema.ts";
-import { QUEUES } from "../queue.ts";
+import { QUEUES, wakeLocalWorker } from "../queue.ts";
 
 export type ImportRun = Selectable<ImportRunTable>;
 
@@ -70,6 +70,7 @@ export async function requestImport(
     };
     // Retry, heartbeat and expiry come from the queue (src/queue.ts, bootstrap overrides).
     await ctx.boss.send(QUEUES.catalogImport.name, data, { id: jobId });
+    wakeLocalWorker(ctx.boss, QUEUES.catalogImport.name);
     run = await ctx.db.updateTable("import_runs").set({ job_id: jobId })
       .where("id", "=", run.id).returningAll().executeTakeFirstOrThrow();
   }
