@@ -22,6 +22,7 @@ import type { Counts } from "../src/catalog/writer.ts";
 import { ImportInputError } from "../src/imports/import-input-error.ts";
 import { pruneUnreferencedImages, publishSessionImages } from "../src/catalog/images.ts";
 import { enqueueStockPushAfterImport } from "../src/marketplaces/push-trigger.ts";
+import { refreshPlannerStatistics } from "../src/catalog/planner-statistics.ts";
 import {
   allUnchanged,
   copySeen,
@@ -147,6 +148,15 @@ export async function handleCatalogImport(ctx: AppContext, job: Job<ImportJobDat
           skipped: 0,
         }).deactivated = removed;
       }
+    }
+    if (!dryRun) {
+      // Before 1C hears `success`: the API reads it then makes are planned with them, and so
+      // is the next file of the exchange.
+      const analyzed = await refreshPlannerStatistics(ctx.pool, result.counts).catch((e) => {
+        log.warn({ err: (e as Error).message }, "could not refresh planner statistics");
+        return [];
+      });
+      if (analyzed.length) log.info({ tables: analyzed }, "planner statistics refreshed");
     }
     const seconds = (performance.now() - started) / 1000;
     await ctx.db.updateTable("import_runs").set({
