@@ -2,6 +2,7 @@
  * 1C writes dates as wall-clock time without a zone (ДатаФормирования="2015-06-26T18:28:11").
  * They mean the time on 1C's clock, so they are read in the configured IANA zone.
  */
+import { wallClockParts } from "../wall-clock.ts";
 
 const WALL_CLOCK =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/;
@@ -44,28 +45,9 @@ function fromWallClock(wall: number, timeZone: string): Date {
   return new Date(instant);
 }
 
-const formats = new Map<string, Intl.DateTimeFormat>();
-
 /** How far `timeZone`'s wall clock is ahead of UTC at `at`. */
 function offsetMs(timeZone: string, at: Date): number {
-  let format = formats.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat("en-US", {
-      timeZone,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-      hour: "2-digit",
-      minute: "2-digit",
-      second: "2-digit",
-    });
-    formats.set(timeZone, format);
-  }
-  const p: Record<string, number> = {};
-  for (const part of format.formatToParts(at)) {
-    if (part.type !== "literal") p[part.type] = Number(part.value);
-  }
+  const p = wallClockParts(at, timeZone);
   const wall = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
   return wall - Math.floor(at.getTime() / 1000) * 1000;
 }

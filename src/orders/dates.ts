@@ -4,34 +4,16 @@
  * `2021-02-18T9:49:02` (unpadded hour), `2015-08-12`, `2007-10-16 15:44:47`,
  * `11.02.2021 18:45:21` (Bitrix), and `0001-01-01` for "no date".
  */
+import { wallClockParts } from "../wall-clock.ts";
 
 /** Wall-clock date (`YYYY-MM-DD`) and time (`HH:MM:SS`) of an instant in a zone. */
 export function wallClock(at: Date, timeZone: string): { date: string; time: string } {
-  const parts: Record<string, string> = {};
-  for (const p of formatter(timeZone).formatToParts(at)) parts[p.type] = p.value;
+  const p = wallClockParts(at, timeZone);
+  const two = (n: number) => String(n).padStart(2, "0");
   return {
-    date: `${parts.year}-${parts.month}-${parts.day}`,
-    time: `${parts.hour}:${parts.minute}:${parts.second}`,
+    date: `${String(p.year).padStart(4, "0")}-${two(p.month)}-${two(p.day)}`,
+    time: `${two(p.hour)}:${two(p.minute)}:${two(p.second)}`,
   };
-}
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat("en-CA", {
-      timeZone,
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-      hour: "2-digit",
-      minute: "2-digit",
-      second: "2-digit",
-      hourCycle: "h23",
-    });
-    formatters.set(timeZone, f);
-  }
-  return f;
 }
 
 const ISO_LIKE = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{1,2})(?::(\d{1,2}))?)?/;
