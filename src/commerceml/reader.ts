@@ -7,7 +7,8 @@
  * collected inside the leaf elements we read, and a record object is built once, when its
  * element closes.
  */
-import { SaxesParser, type SaxesTagPlain } from "saxes";
+import type { SaxesTagPlain } from "saxes";
+import { type CommerceMLSaxes, commerceMLSaxes, withoutPosition } from "./guarded-saxes.ts";
 import {
   CmlError,
   type CmlRecord,
@@ -605,7 +606,7 @@ type SaxesInternals = { text?: unknown; name?: unknown; entity?: unknown };
 export class CommerceMLReader {
   readonly #maxDepth: number;
   readonly #maxTextLength: number;
-  readonly #parser: SaxesParser<{ xmlns: false }>;
+  readonly #parser: CommerceMLSaxes;
   #out: CmlRecord[] = [];
   #failure: CmlError | null = null;
 
@@ -672,19 +673,12 @@ export class CommerceMLReader {
     this.#maxTextLength = opts.maxTextLength ?? 16 * 1024 * 1024;
     this.#contexts = new Int32Array(this.#maxDepth + 2);
     this.#contexts[0] = X_DOCUMENT_START;
-    // xmlns: false — namespaces differ across versions (none, commerceml_2, _210, _3) and we
-    // match local names only. saxes knows only the 5 XML entities and numeric references.
-    const parser = new SaxesParser({ xmlns: false, position: true });
-    parser.on("opentag", (tag) => this.#open(tag));
-    parser.on("closetag", () => this.#close());
-    parser.on("text", (text) => this.#onText(text));
-    parser.on("cdata", (text) => this.#onText(text));
-    parser.on("doctype", () => {
-      // Never in CommerceML; refusing it rules out external entities and entity bombs.
-      throw this.#error("DOCTYPE is not allowed in CommerceML");
-    });
-    parser.on("error", (err) => {
-      throw this.#error(saxesMessage(err.message, this.#lastClosed));
+    const parser = commerceMLSaxes({
+      open: (tag) => this.#open(tag),
+      close: () => this.#close(),
+      text: (text) => this.#onText(text),
+      error: (message) => this.#error(message),
+      describe: (message) => saxesMessage(message, this.#lastClosed),
     });
     this.#parser = parser;
   }
@@ -1349,7 +1343,7 @@ function localName(name: string): string {
 
 /** saxes errors read "12:5: unexpected close tag."; we keep the text and add our own position. */
 function saxesMessage(message: string, lastClosed: string): string {
-  const text = message.replace(/^\d+:\d+: /, "").replace(/\.$/, "");
+  const text = withoutPosition(message).replace(/\.$/, "");
   // saxes closes the still-open element first, then complains about the mismatched close tag.
   if (text === "unexpected close tag" && lastClosed !== "") {
     return `unclosed tag ${localName(lastClosed)}`;

@@ -14,7 +14,12 @@
  * Counterparties are few (thousands) and small, so unlike the catalog reader this one keeps a
  * plain name stack; it still never holds more than one Контрагент in memory.
  */
-import { SaxesParser, type SaxesTagPlain } from "saxes";
+import type { SaxesTagPlain } from "saxes";
+import {
+  type CommerceMLSaxes,
+  commerceMLSaxes,
+  withoutPosition,
+} from "../commerceml/guarded-saxes.ts";
 import { CmlError } from "../commerceml/records.ts";
 import { decodeXml } from "../commerceml/decode.ts";
 
@@ -118,7 +123,7 @@ interface Draft {
 export class CounterpartyReader {
   readonly #maxDepth: number;
   readonly #maxTextLength: number;
-  readonly #parser: SaxesParser<{ xmlns: false }>;
+  readonly #parser: CommerceMLSaxes;
   #out: CounterpartyItem[] = [];
   #failure: CmlError | null = null;
   #names: string[] = [];
@@ -134,18 +139,12 @@ export class CounterpartyReader {
   constructor(opts: CounterpartyReaderOptions = {}) {
     this.#maxDepth = opts.maxDepth ?? 64;
     this.#maxTextLength = opts.maxTextLength ?? 1024 * 1024;
-    // Local names only: namespaces differ across CommerceML versions.
-    const parser = new SaxesParser({ xmlns: false, position: true });
-    parser.on("opentag", (tag) => this.#open(tag));
-    parser.on("closetag", () => this.#close());
-    parser.on("text", (t) => this.#onText(t));
-    parser.on("cdata", (t) => this.#onText(t));
-    parser.on("doctype", () => {
-      // Never in CommerceML; refusing it rules out external entities and entity bombs.
-      throw this.#error("DOCTYPE is not allowed in CommerceML");
-    });
-    parser.on("error", (err) => {
-      throw this.#error(err.message.replace(/^\d+:\d+: /, "").replace(/\.$/, ""));
+    const parser = commerceMLSaxes({
+      open: (tag) => this.#open(tag),
+      close: () => this.#close(),
+      text: (t) => this.#onText(t),
+      error: (message) => this.#error(message),
+      describe: (message) => withoutPosition(message).replace(/\.$/, ""),
     });
     this.#parser = parser;
   }

@@ -9,7 +9,8 @@
  * without namespaces (local names are matched: 2.08 files use `urn:1C.ru:commerceml_210`,
  * 3.x `urn:1C.ru:commerceml_3`), DOCTYPE refused, depth and text size bounded.
  */
-import { SaxesParser, type SaxesTagPlain } from "saxes";
+import type { SaxesTagPlain } from "saxes";
+import { type CommerceMLSaxes, commerceMLSaxes } from "../commerceml/guarded-saxes.ts";
 import { decodeXml } from "../commerceml/decode.ts";
 import { CmlError } from "../commerceml/records.ts";
 
@@ -125,7 +126,7 @@ function emptyCounterparty(): SaleCounterparty {
 
 /** Push-style: `write` decoded text, get back the documents it completed; then `close`. */
 export class SaleDocumentReader {
-  readonly #parser: SaxesParser<{ xmlns: false }>;
+  readonly #parser: CommerceMLSaxes;
   readonly #maxDepth: number;
   readonly #maxText: number;
   #names: string[] = [];
@@ -150,16 +151,11 @@ export class SaleDocumentReader {
   constructor(opts: SaleReaderOptions = {}) {
     this.#maxDepth = opts.maxDepth ?? 64;
     this.#maxText = opts.maxTextLength ?? 1024 * 1024;
-    const parser = new SaxesParser({ xmlns: false, position: true });
-    parser.on("opentag", (tag) => this.#open(tag));
-    parser.on("closetag", () => this.#close());
-    parser.on("text", (t) => this.#onText(t));
-    parser.on("cdata", (t) => this.#onText(t));
-    parser.on("doctype", () => {
-      throw this.#error("DOCTYPE is not allowed in CommerceML");
-    });
-    parser.on("error", (err) => {
-      throw this.#error(err.message.replace(/^\d+:\d+: /, ""));
+    const parser = commerceMLSaxes({
+      open: (tag) => this.#open(tag),
+      close: () => this.#close(),
+      text: (t) => this.#onText(t),
+      error: (message) => this.#error(message),
     });
     this.#parser = parser;
   }
