@@ -25,3 +25,20 @@ export function parseEnv<S extends EnvSchema>(
   }
   return parsed.output;
 }
+
+/** Whether the runtime knows `tz` as an IANA time zone ("Europe/Moscow", "UTC"). */
+export function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A variable holding 1C's time zone. */
+export const ianaTimeZone = () =>
+  v.pipe(
+    v.string(),
+    v.check(isTimeZone, "must be an IANA time zone such as Europe/Moscow or UTC"),
+  );

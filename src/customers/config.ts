@@ -1,6 +1,6 @@
 /** Environment variables of the customers capability, validated with valibot at start. */
 import * as v from "valibot";
-import { ConfigError, parseEnv } from "../config-env.ts";
+import { ConfigError, ianaTimeZone, parseEnv } from "../config-env.ts";
 
 export interface CustomersConfig {
   /**
@@ -57,17 +57,7 @@ const Schema = v.object({
   CUSTOMER_EXPORT_DEBOUNCE_SECONDS: v.optional(whole(0, 300), "2"),
   CUSTOMER_IMPORT_BATCH_SIZE: v.optional(whole(1, 10_000), "500"),
   CUSTOMER_SYNC_TIMEZONE: v.optional(
-    v.pipe(
-      v.string(),
-      v.check((tz) => {
-        try {
-          new Intl.DateTimeFormat("en", { timeZone: tz });
-          return true;
-        } catch {
-          return false;
-        }
-      }, "must be an IANA time zone such as Europe/Moscow or UTC"),
-    ),
+    ianaTimeZone(),
     // 1C installations that exchange with Russian shops run on Moscow time far more often than
     // on UTC; a wrong zone only matters for edits made within hours of each other.
     "Europe/Moscow",

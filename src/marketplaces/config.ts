@@ -4,7 +4,7 @@
  */
 import * as v from "valibot";
 import { Cron } from "croner";
-import { ConfigError, parseEnv } from "../config-env.ts";
+import { ConfigError, isTimeZone, parseEnv } from "../config-env.ts";
 
 export interface OzonConfig {
   /** Public seller id; also the `account` of inventory rows. */
@@ -116,9 +116,7 @@ export function parseMarketplacesConfig(
     const missing = e.OZON_CLIENT_ID === undefined ? "OZON_CLIENT_ID" : "OZON_API_KEY";
     throw new ConfigError(`${missing}: required when the other Ozon credential is set`);
   }
-  try {
-    new Intl.DateTimeFormat("en", { timeZone: e.STOCK_SYNC_TZ });
-  } catch {
+  if (!isTimeZone(e.STOCK_SYNC_TZ)) {
     throw new ConfigError(`STOCK_SYNC_TZ: unknown time zone "${e.STOCK_SYNC_TZ}"`);
   }
   let runs: Date[];

@@ -1,6 +1,6 @@
 /** Environment variables of the orders capability, validated with valibot at start. */
 import * as v from "valibot";
-import { parseEnv } from "../config-env.ts";
+import { ianaTimeZone, parseEnv } from "../config-env.ts";
 
 export interface OrdersConfig {
   /**
@@ -45,17 +45,7 @@ const Schema = v.object({
     "10000",
   ),
   SALE_EXCHANGE_TIMEZONE: v.optional(
-    v.pipe(
-      v.string(),
-      v.check((tz) => {
-        try {
-          new Intl.DateTimeFormat("en", { timeZone: tz });
-          return true;
-        } catch {
-          return false;
-        }
-      }, "must be an IANA time zone such as Europe/Moscow or UTC"),
-    ),
+    ianaTimeZone(),
     // 1C installations that exchange with Russian shops run on Moscow time far more often
     // than on UTC; a wrong zone shifts order dates around midnight.
     "Europe/Moscow",
