@@ -4,14 +4,34 @@
  * `stocks-report/seller-warehouses` and on WB's own from `stocks-report/wb-warehouses`.
  */
 import type { StockType } from "../../db/schema-marketplaces.ts";
-import type { WildberriesClient } from "./wildberries.ts";
-import type { ReadSink } from "./read-sink.ts";
+import type { WbSellerStock, WbWarehouseStock, WildberriesClient } from "./wildberries.ts";
+import type { ReadSink, StockRow } from "./read-sink.ts";
 import { looseId } from "./record-schemas.ts";
 
 /** "`deliveryType`: 1 = FBS … 2 = DBS (seller delivers, the realFBS analogue), 3 = DBW,
  * 5 = C&C, 6 = EDBS" — everything but 1 is the seller's own delivery. */
 function stockTypeOf(deliveryType: number | undefined): StockType {
   return deliveryType === undefined || deliveryType === 1 ? "FBS" : "realFBS";
+}
+
+/** Both stock reports' rows: "`quantity` (available for customers to add to cart)"; WB
+ * reports no reserve. */
+function stockRow(s: WbSellerStock | WbWarehouseStock, stockType: StockType): StockRow {
+  return {
+    warehouseId: s.warehouseId,
+    stockType,
+    itemKey: s.chrtId,
+    sku: null,
+    offerId: null,
+    productId: null,
+    nmId: s.nmId,
+    chrtId: s.chrtId,
+    warehouseName: s.warehouseName,
+    present: s.quantity,
+    reserved: null,
+    available: s.quantity,
+    snapshotAt: null,
+  };
 }
 
 export async function readWildberries(client: WildberriesClient, sink: ReadSink): Promise<void> {
@@ -45,22 +65,7 @@ export async function readWildberries(client: WildberriesClient, sink: ReadSink)
 
   for await (const page of client.sellerWarehouseStocks()) {
     for (const s of page.items) {
-      await sink.row({
-        warehouseId: s.warehouseId,
-        stockType: stockTypeOf(deliveryTypes.get(s.warehouseId)),
-        itemKey: s.chrtId,
-        sku: null,
-        offerId: null,
-        productId: null,
-        nmId: s.nmId,
-        chrtId: s.chrtId,
-        warehouseName: s.warehouseName,
-        // "`quantity` (available for customers to add to cart)"; WB reports no reserve.
-        present: s.quantity,
-        reserved: null,
-        available: s.quantity,
-        snapshotAt: null,
-      });
+      await sink.row(stockRow(s, stockTypeOf(deliveryTypes.get(s.warehouseId))));
     }
     for (const bad of page.invalid) {
       const chrtId = looseId(bad.record, "chrtId");
@@ -75,21 +80,7 @@ export async function readWildberries(client: WildberriesClient, sink: ReadSink)
 
   for await (const page of client.wbWarehouseStocks()) {
     for (const s of page.items) {
-      await sink.row({
-        warehouseId: s.warehouseId,
-        stockType: "FBO",
-        itemKey: s.chrtId,
-        sku: null,
-        offerId: null,
-        productId: null,
-        nmId: s.nmId,
-        chrtId: s.chrtId,
-        warehouseName: s.warehouseName,
-        present: s.quantity,
-        reserved: null,
-        available: s.quantity,
-        snapshotAt: null,
-      });
+      await sink.row(stockRow(s, "FBO"));
     }
     for (const bad of page.invalid) {
       const chrtId = looseId(bad.record, "chrtId");
