@@ -7,7 +7,7 @@
  *
  * Records are kept raw (`unknown`), so a test can plant an invalid one.
  */
-import { Gate, json, type LocalServer, serveLocal } from "./serve.ts";
+import { json, MarketplaceFake } from "./serve.ts";
 
 type Raw = Record<string, unknown>;
 
@@ -26,7 +26,7 @@ const DISABLED = new Set([
 
 const rpc = (code: number, message: string) => ({ code, message, details: [] });
 
-export class OzonFake {
+export class OzonFake extends MarketplaceFake<OzonRequest> {
   clientId = "123456";
   apiKey = "ozon-key-0000-1111-2222-333344445555";
   /** `/v2/warehouse/list` rows. */
@@ -52,7 +52,6 @@ export class OzonFake {
   /** As if the headers never arrived: 401 code 16 on everything. */
   unauthenticated = false;
   /** Holds every answer while closed. */
-  readonly gate = new Gate();
   /** Answers this late (a stalled connection). */
   delayMs = 0;
 
@@ -63,29 +62,9 @@ export class OzonFake {
   /** Shifts the fake's clock, to let "30 s" pass without waiting. */
   clockOffsetMs = 0;
 
-  readonly requests: OzonRequest[] = [];
   /** Paths in order of arrival, before any answer (stalled ones included). */
   readonly arrived: string[] = [];
   #second = { start: 0, count: 0 };
-  #server: LocalServer | null = null;
-
-  get url(): string {
-    return this.#server!.url;
-  }
-
-  start(): this {
-    this.#server = serveLocal((req) => this.#handle(req));
-    return this;
-  }
-
-  close(): Promise<void> {
-    this.gate.open();
-    return this.#server!.close();
-  }
-
-  calls(path: string): OzonRequest[] {
-    return this.requests.filter((r) => r.path === path);
-  }
 
   /** The stock pushes' bodies, flattened to their pairs. */
   pushedPairs(): Raw[] {
@@ -93,7 +72,7 @@ export class OzonFake {
       .flatMap((r) => r.body.stocks as Raw[]);
   }
 
-  async #handle(req: Request): Promise<Response> {
+  protected async handle(req: Request): Promise<Response> {
     const path = new URL(req.url).pathname;
     this.arrived.push(path);
     let body: Raw = {};

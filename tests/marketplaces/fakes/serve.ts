@@ -42,6 +42,36 @@ export class Gate {
   }
 }
 
+/**
+ * What both marketplace fakes share: a local server started on demand, the gate that holds
+ * answers, and the log of requests a test inspects.
+ */
+export abstract class MarketplaceFake<R extends { path: string }> {
+  readonly gate = new Gate();
+  readonly requests: R[] = [];
+  #server: LocalServer | null = null;
+
+  get url(): string {
+    return this.#server!.url;
+  }
+
+  start(): this {
+    this.#server = serveLocal((req) => this.handle(req));
+    return this;
+  }
+
+  close(): Promise<void> {
+    this.gate.open();
+    return this.#server!.close();
+  }
+
+  calls(path: string): R[] {
+    return this.requests.filter((r) => r.path === path);
+  }
+
+  protected abstract handle(req: Request): Promise<Response>;
+}
+
 /** Captures the JSON notices posted to ALERT_WEBHOOK_URL. */
 export function startWebhookFake(): LocalServer & { notices: Record<string, unknown>[] } {
   const notices: Record<string, unknown>[] = [];

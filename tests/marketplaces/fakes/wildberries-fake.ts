@@ -6,7 +6,7 @@
  * offset paging and 204 at the end, item cards with their cursor, `PUT /api/v3/stocks` with
  * 204, unknown field names ignored, and 409 arrays; the disabled statistics method is 404.
  */
-import { Gate, json, type LocalServer, serveLocal } from "./serve.ts";
+import { json, MarketplaceFake } from "./serve.ts";
 
 type Raw = Record<string, unknown>;
 
@@ -29,7 +29,7 @@ const problem = (status: number, title: string, detail: string) => ({
   timestamp: new Date().toISOString(),
 });
 
-export class WildberriesFake {
+export class WildberriesFake extends MarketplaceFake<WbRequest> {
   token = "wb.jwt.token-abcdefghijklmnop";
   /** `GET /api/v3/warehouses`. */
   warehouses: Raw[] = [];
@@ -49,27 +49,6 @@ export class WildberriesFake {
   retrySeconds = 1;
   /** The next N requests answer 502. */
   failNext = 0;
-  readonly gate = new Gate();
-  readonly requests: WbRequest[] = [];
-  #server: LocalServer | null = null;
-
-  get url(): string {
-    return this.#server!.url;
-  }
-
-  start(): this {
-    this.#server = serveLocal((req) => this.#handle(req));
-    return this;
-  }
-
-  close(): Promise<void> {
-    this.gate.open();
-    return this.#server!.close();
-  }
-
-  calls(path: string): WbRequest[] {
-    return this.requests.filter((r) => r.path === path);
-  }
 
   /** The chrtIds a test's catalogue knows: every size of every card. */
   knownChrtIds(): Set<string> {
@@ -78,7 +57,7 @@ export class WildberriesFake {
     );
   }
 
-  async #handle(req: Request): Promise<Response> {
+  protected async handle(req: Request): Promise<Response> {
     const path = new URL(req.url).pathname;
     let body: unknown = null;
     try {
