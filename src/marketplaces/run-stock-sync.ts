@@ -11,7 +11,7 @@ import { MarketplaceApiError, MarketplaceAuthError, MarketplaceProtocolError } f
 import { readInventory } from "./inventory-read.ts";
 import { discardStaging } from "./inventory-apply.ts";
 import { pushStock } from "./stock-push.ts";
-import { finishRun, type RunResult } from "./sync-runs.ts";
+import { failedResult, finishRun, type RunResult } from "./sync-runs.ts";
 import { sendAlert } from "./alerts.ts";
 
 export async function executeRun(
@@ -38,15 +38,7 @@ export async function executeRun(
       "stock sync run failed",
     );
     if (kind === "read") await discardStaging(ctx.db, runId);
-    result = {
-      status: "failed",
-      processed: 0,
-      updated: 0,
-      skipped: 0,
-      errorMessage: message,
-      anomaly: null,
-      itemErrors: [],
-    };
+    result = failedResult(message);
   }
   await finishRun(ctx.db, runId, result);
   log.info({ status: result.status }, "stock sync run finished");

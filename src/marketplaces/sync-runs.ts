@@ -120,8 +120,9 @@ export async function finishRun(db: Db, runId: string, r: RunResult): Promise<vo
   }).where("id", "=", runId).execute();
 }
 
-export async function failRun(db: Db, runId: string, message: string): Promise<void> {
-  await finishRun(db, runId, {
+/** The outcome of a run that failed as a whole: nothing counted, the reason kept. */
+export function failedResult(message: string): RunResult {
+  return {
     status: "failed",
     processed: 0,
     updated: 0,
@@ -129,7 +130,11 @@ export async function failRun(db: Db, runId: string, message: string): Promise<v
     errorMessage: message,
     anomaly: null,
     itemErrors: [],
-  });
+  };
+}
+
+export async function failRun(db: Db, runId: string, message: string): Promise<void> {
+  await finishRun(db, runId, failedResult(message));
 }
 
 /**
