@@ -8,6 +8,7 @@
  * read), the request's JSON/text body and the start of the answer, or the error when there was
  * no answer (timeout, reset, refused). Request headers are never recorded.
  */
+import { errorText } from "../error-text.ts";
 import type { AppContext } from "../context.ts";
 import type { IntegrationKind } from "../../db/schema-integration-log.ts";
 import { type IntegrationEntry, recordIntegration } from "./recorder.ts";
@@ -112,8 +113,7 @@ function describeError(err: unknown): string {
     if (err.name === "TimeoutError") return "timeout: no answer within the time limit";
     if (err.name === "AbortError") return "aborted before the answer";
   }
-  if (err instanceof Error) {
-    return err.message ? `${err.name}: ${err.message}` : err.name;
-  }
+  // With the cause: fetch's own message is only "fetch failed".
+  if (err instanceof Error) return err.message ? `${err.name}: ${errorText(err)}` : err.name;
   return String(err);
 }
