@@ -106,7 +106,7 @@ const service = new Deno.Command(Deno.execPath(), {
   env: {
     DATABASE_URL: dbUrl.toString(),
     PORT: String(port),
-    LOG_LEVEL: "warn",
+    LOG_LEVEL: Deno.env.get("BENCH_LOG_LEVEL") ?? "warn",
     EXCHANGE_ZIP: "no",
   },
   stdout: "inherit",
