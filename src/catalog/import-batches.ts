@@ -15,7 +15,6 @@
  * batch before it (what precedes a header is written under the earlier section's rules). Within
  * a batch an Ид listed twice keeps its last record (one statement may not touch a row twice).
  */
-import { createHash } from "node:crypto";
 import type {
   CmlRecord,
   GroupRecord,
@@ -29,6 +28,8 @@ import type {
 } from "../commerceml/records.ts";
 import { copyField, textArrayLiteral } from "./pg-copy.ts";
 import { release } from "./release-buffers.ts";
+import { contentHash } from "./content-hash.ts";
+import { Utf8Builder } from "./utf8-builder.ts";
 
 /** Classifier-level records: few, written from the records themselves. */
 export type SmallRecord =
@@ -141,8 +142,9 @@ export async function* importBatches(
 }
 
 /**
- * Each record is turned into its batch entry as it arrives, so that the record objects die
- * young (a batch of 1000 whole records outlives several minor GCs and fills the old space).
+ * Each record is turned into its batch entry as it arrives — hashes computed, COPY text
+ * appended to the batch's UTF-8 buffers — so that the record objects die young (a batch of
+ * 1000 whole records outlives several minor GCs and fills the old space).
  */
 interface Builder {
   readonly type: CmlRecord["type"];
@@ -155,9 +157,9 @@ interface Builder {
 function newBuilder(type: Exclude<CmlRecord["type"], "header">): Builder {
   switch (type) {
     case "product":
-      return new Entries("product", productEntry, productBatch);
+      return new ProductBuilder();
     case "offer":
-      return new Entries("offer", offerEntry, offerBatch);
+      return new OfferBuilder();
     default:
       return new SmallBuilder(type);
   }
@@ -177,32 +179,6 @@ class SmallBuilder implements Builder {
   }
 }
 
-/** Entries by Ид: the last record with a given Ид wins and takes its place at the end. */
-class Entries<R extends ProductRecord | OfferRecord, E, B extends ImportBatch> implements Builder {
-  private entries: (E | null)[] = [];
-  private index = new Map<string, number>();
-  size = 0;
-  constructor(
-    readonly type: R["type"],
-    private readonly entry: (r: R) => E,
-    private readonly batch: (entries: E[]) => B,
-  ) {}
-  add(rec: CmlRecord) {
-    const r = rec as R;
-    const earlier = this.index.get(r.id);
-    if (earlier !== undefined) this.entries[earlier] = null;
-    this.index.set(r.id, this.entries.length);
-    this.entries.push(this.entry(r));
-    this.size++;
-  }
-  finish(): B {
-    const live = this.entries.length === this.index.size
-      ? this.entries as E[]
-      : this.entries.filter((e): e is E => e !== null);
-    return this.batch(live);
-  }
-}
-
 /** The last record with a given key wins: one upsert may not touch a row twice. */
 export function lastById<T>(records: T[], key: (r: T) => string): T[] {
   const map = new Map<string, T>();
@@ -214,18 +190,10 @@ export function lastById<T>(records: T[], key: (r: T) => string): T[] {
   return map.size === records.length ? records : [...map.values()];
 }
 
+/** A hash of a small value's JSON (classifier records: groups, properties). */
 export function digest(value: unknown): string {
-  return createHash("sha1").update(JSON.stringify(value)).digest("base64");
+  return contentHash(JSON.stringify(value));
 }
-
-interface ProductEntry {
-  id: string;
-  hash: string;
-  active: boolean;
-  line: Uint8Array;
-}
-
-const encoder = new TextEncoder();
 
 /**
  * A copy of `s` that does not keep the text it was cut from alive. The parser's strings are
@@ -236,24 +204,15 @@ const own = (s: string): string => ("_" + s).slice(1);
 
 /** The parts end to end in one new array. */
 export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  return concatWithEnds(parts).bytes;
-}
-
-/** The parts end to end in one new array; `ends[i]` is where part i ends. */
-function concatWithEnds(parts: readonly Uint8Array[]): { bytes: Uint8Array; ends: Uint32Array } {
-  const ends = new Uint32Array(parts.length);
+  let length = 0;
+  for (const p of parts) length += p.byteLength;
+  const bytes = new Uint8Array(length);
   let at = 0;
-  parts.forEach((p, i) => (ends[i] = at += p.byteLength));
-  const bytes = new Uint8Array(at);
-  parts.forEach((p, i) => bytes.set(p, ends[i] - p.byteLength));
-  return { bytes, ends };
-}
-
-/** concatWithEnds for parts made for it alone, whose memory is released at once. */
-function joinEntries(parts: readonly Uint8Array[]): { bytes: Uint8Array; ends: Uint32Array } {
-  const joined = concatWithEnds(parts);
-  release(...parts);
-  return joined;
+  for (const p of parts) {
+    bytes.set(p, at);
+    at += p.byteLength;
+  }
+  return bytes;
 }
 
 /** The typed arrays of a batch: transferred rather than copied to another thread, released once written. */
@@ -275,20 +234,84 @@ export function batchArrays(batch: ImportBatch): ArrayBufferView[] {
   }
 }
 
-function productEntry(p: ProductRecord): ProductEntry {
-  const props = JSON.stringify(p.propertyValues);
-  const req = JSON.stringify(p.requisites);
-  const tax = JSON.stringify(p.taxRates);
-  const chars = JSON.stringify(p.characteristics);
-  // The same digest as ever (stored hashes stay valid): sha1 over these parts in this order.
-  const hash = createHash("sha1").update(
-    (p.sku ?? "\0") + (p.barcode ?? "\0") + p.name + (p.description ?? "\0") +
-      JSON.stringify(p.groupIds) + (p.manufacturer ?? "\0") + JSON.stringify(p.images) + props +
-      req + tax + chars + (p.baseUnit ?? "\0") + (p.version ?? "\0"),
-  ).digest("base64");
-  // Encoded at once: nothing of the record outlives this call.
-  const line = encoder.encode(
-    [
+/**
+ * Text appended entry by entry (an entry's piece may be empty), and where each entry's piece
+ * ends. An entry superseded by a later one with the same Ид is dropped when the batch is
+ * finished.
+ */
+class Pieces {
+  private text = new Utf8Builder();
+  private ends: number[] = [];
+
+  /** Ends the current entry's piece (after its text was appended with `append`). */
+  end() {
+    this.ends.push(this.text.length);
+  }
+
+  append(text: string) {
+    this.text.append(text);
+  }
+
+  finish(live: boolean[] | null): { bytes: Uint8Array; ends: Uint32Array } {
+    const bytes = this.text.finish();
+    if (live === null) return { bytes, ends: Uint32Array.from(this.ends) };
+    const kept = new Utf8Builder(bytes.length);
+    const ends: number[] = [];
+    for (let i = 0, start = 0; i < this.ends.length; start = this.ends[i++]) {
+      if (live[i]) ends.push(kept.appendBytes(bytes.subarray(start, this.ends[i])));
+    }
+    release(bytes);
+    return { bytes: kept.finish(), ends: Uint32Array.from(ends) };
+  }
+}
+
+/** Entries by Ид: the last record with a given Ид wins and takes its place at the end. */
+abstract class EntryBuilder<R extends ProductRecord | OfferRecord> implements Builder {
+  abstract readonly type: R["type"];
+  private index = new Map<string, number>();
+  private live: boolean[] = [];
+  private superseded = 0;
+  size = 0;
+
+  add(rec: CmlRecord) {
+    const r = rec as R;
+    const earlier = this.index.get(r.id);
+    if (earlier !== undefined) {
+      this.live[earlier] = false;
+      this.superseded++;
+    }
+    this.index.set(r.id, this.live.length);
+    this.live.push(true);
+    this.size++;
+    this.entry(r);
+  }
+
+  /** Appends the record's entry (columns and pieces). */
+  protected abstract entry(r: R): void;
+
+  /** Which entries survive, or null when all do. */
+  protected survivors(): boolean[] | null {
+    return this.superseded === 0 ? null : this.live;
+  }
+
+  /** A column with the superseded entries taken out. */
+  protected keep<T>(column: T[]): T[] {
+    return this.superseded === 0 ? column : column.filter((_, i) => this.live[i]);
+  }
+
+  abstract finish(): ImportBatch;
+}
+
+class ProductBuilder extends EntryBuilder<ProductRecord> {
+  readonly type = "product";
+  private ids: string[] = [];
+  private hashes: string[] = [];
+  private active: boolean[] = [];
+  private lines = new Pieces();
+
+  protected entry(p: ProductRecord) {
+    // The COPY line's columns but the hash, which is the hash of them.
+    const text = [
       p.id,
       p.sku,
       p.barcode,
@@ -297,137 +320,145 @@ function productEntry(p: ProductRecord): ProductEntry {
       textArrayLiteral(p.groupIds),
       p.manufacturer,
       textArrayLiteral(p.images),
-      props,
-      req,
-      tax,
-      chars,
+      JSON.stringify(p.propertyValues),
+      JSON.stringify(p.requisites),
+      JSON.stringify(p.taxRates),
+      JSON.stringify(p.characteristics),
       p.baseUnit,
       p.version,
       !p.deleted,
       p.deleted,
-      hash,
-    ].map(copyField).join("\t") + "\n",
-  );
-  return { id: own(p.id), hash, active: !p.deleted, line };
+    ].map(copyField).join("\t");
+    const hash = contentHash(text);
+    this.lines.append(text);
+    this.lines.append("\t" + hash + "\n");
+    this.lines.end();
+    this.ids.push(own(p.id));
+    this.hashes.push(hash);
+    this.active.push(!p.deleted);
+  }
+
+  finish(): ProductBatch {
+    const { bytes, ends } = this.lines.finish(this.survivors());
+    return {
+      type: "products",
+      ids: this.keep(this.ids),
+      hashes: this.keep(this.hashes),
+      active: this.keep(this.active),
+      lines: bytes,
+      ends,
+    };
+  }
 }
 
-function productBatch(entries: ProductEntry[]): ProductBatch {
-  const { bytes, ends } = joinEntries(entries.map((e) => e.line));
-  return {
-    type: "products",
-    ids: entries.map((e) => e.id),
-    hashes: entries.map((e) => e.hash),
-    active: entries.map((e) => e.active),
-    lines: bytes,
-    ends,
-  };
-}
+class OfferBuilder extends EntryBuilder<OfferRecord> {
+  readonly type = "offer";
+  private ids: string[] = [];
+  private productIds: string[] = [];
+  private descriptive: boolean[] = [];
+  private active: boolean[] = [];
+  private hashes: (string | null)[] = [];
+  private pricesHashes: (string | null)[] = [];
+  private stocksHashes: (string | null)[] = [];
+  private quantities: (number | null)[] = [];
+  private priceCounts: number[] = [];
+  private stockCounts: number[] = [];
+  private stockRows: boolean[] = [];
+  private rows = new Pieces();
+  private prices = new Pieces();
+  private stocks = new Pieces();
 
-interface OfferEntry {
-  id: string;
-  productId: string;
-  descriptive: boolean;
-  active: boolean;
-  hash: string | null;
-  pricesHash: string | null;
-  stocksHash: string | null;
-  quantity: number | null;
-  priceCount: number;
-  stockCount: number;
-  stockRows: boolean;
-  row: Uint8Array;
-  prices: Uint8Array;
-  stocks: Uint8Array;
-}
-
-const EMPTY = new Uint8Array(0);
-
-function offerEntry(o: OfferRecord): OfferEntry {
-  const descriptive = o.name !== null;
-  const hash = descriptive
-    ? digest([o.productId, o.name, o.sku, o.barcode, o.characteristics, o.propertyValues])
-    : null;
-  const pricesHash = o.prices === null ? null : digest(o.prices);
-  const stocksHash = o.stocks === null && o.quantity === null
-    ? null
-    : digest([o.quantity, o.stocks]);
-  const id = copyField(o.id);
-  const row = descriptive
-    ? encoder.encode([
-      id,
-      copyField(o.name),
-      copyField(o.sku),
-      copyField(o.barcode),
-      copyField(JSON.stringify(o.characteristics)),
-      copyField(o.quantity),
-      copyField(!o.deleted),
-      copyField(hash),
-      copyField(pricesHash),
-      copyField(stocksHash),
-      "",
-    ].join("\t"))
-    : EMPTY;
-  const prices: string[] = [];
-  if (o.prices !== null) {
-    const types = new Set<string>();
-    for (const p of o.prices) {
-      if (types.has(p.priceTypeId)) continue; // one row per type: the first one listed
-      types.add(p.priceTypeId);
-      prices.push(
-        [id, copyField(p.priceTypeId), copyField(p.value), copyField(p.currency), copyField(p.unit)]
-          .join("\t"),
+  protected entry(o: OfferRecord) {
+    const descriptive = o.name !== null;
+    const id = copyField(o.id);
+    // The offer's own fields (what UPSERT_OFFERS rewrites) and, apart, its prices and stock:
+    // each part is written only when its own hash changed.
+    let hash: string | null = null;
+    if (descriptive) {
+      const own = [
+        id,
+        copyField(o.name),
+        copyField(o.sku),
+        copyField(o.barcode),
+        copyField(JSON.stringify(o.characteristics)),
+      ].join("\t");
+      hash = contentHash(o.productId + "\t" + own);
+      this.rows.append(own);
+    }
+    let pricesHash: string | null = null;
+    if (o.prices !== null) {
+      const types = new Set<string>();
+      let text = "";
+      for (const p of o.prices) {
+        if (types.has(p.priceTypeId)) continue; // one row per type: the first one listed
+        types.add(p.priceTypeId);
+        text += id + "\t" + copyField(p.priceTypeId) + "\t" + copyField(p.value) + "\t" +
+          copyField(p.currency) + "\t" + copyField(p.unit) + "\n";
+      }
+      pricesHash = contentHash(text);
+      this.prices.append(text);
+    }
+    let stocksHash: string | null = null;
+    if (o.stocks !== null || o.quantity !== null) {
+      let text = "";
+      if (o.stocks !== null) {
+        const warehouses = new Set<string>();
+        for (const s of o.stocks) {
+          if (warehouses.has(s.warehouseId)) continue;
+          warehouses.add(s.warehouseId);
+          text += id + "\t" + copyField(s.warehouseId) + "\t" + copyField(s.quantity) + "\n";
+        }
+        this.stocks.append(text);
+      }
+      // The total and whether warehouses were listed at all are part of the stock's state.
+      stocksHash = contentHash(`${o.quantity}|${o.stocks === null ? "-" : "+"}|${text}`);
+    }
+    if (descriptive) {
+      this.rows.append(
+        "\t" + [o.quantity, !o.deleted, hash, pricesHash, stocksHash].map(copyField).join("\t") +
+          "\t",
       );
     }
+    this.rows.end();
+    this.prices.end();
+    this.stocks.end();
+    this.ids.push(own(o.id));
+    this.productIds.push(own(o.productId));
+    this.descriptive.push(descriptive);
+    this.active.push(!o.deleted);
+    this.hashes.push(hash);
+    this.pricesHashes.push(pricesHash);
+    this.stocksHashes.push(stocksHash);
+    this.quantities.push(o.quantity);
+    this.priceCounts.push(o.prices?.length ?? 0);
+    this.stockCounts.push(o.stocks?.length ?? 0);
+    this.stockRows.push(o.stocks !== null);
   }
-  const stocks: string[] = [];
-  if (o.stocks !== null) {
-    const warehouses = new Set<string>();
-    for (const s of o.stocks) {
-      if (warehouses.has(s.warehouseId)) continue;
-      warehouses.add(s.warehouseId);
-      stocks.push([id, copyField(s.warehouseId), copyField(s.quantity)].join("\t"));
-    }
-  }
-  return {
-    id: own(o.id),
-    productId: own(o.productId),
-    descriptive,
-    active: !o.deleted,
-    hash,
-    pricesHash,
-    stocksHash,
-    quantity: o.quantity,
-    priceCount: o.prices?.length ?? 0,
-    stockCount: o.stocks?.length ?? 0,
-    stockRows: o.stocks !== null,
-    row,
-    prices: prices.length ? encoder.encode(prices.join("\n") + "\n") : EMPTY,
-    stocks: stocks.length ? encoder.encode(stocks.join("\n") + "\n") : EMPTY,
-  };
-}
 
-function offerBatch(entries: OfferEntry[]): OfferBatch {
-  const rows = joinEntries(entries.map((e) => e.row));
-  const prices = joinEntries(entries.map((e) => e.prices));
-  const stocks = joinEntries(entries.map((e) => e.stocks));
-  return {
-    type: "offers",
-    ids: entries.map((e) => e.id),
-    productIds: entries.map((e) => e.productId),
-    descriptive: entries.map((e) => e.descriptive),
-    active: entries.map((e) => e.active),
-    hashes: entries.map((e) => e.hash),
-    pricesHashes: entries.map((e) => e.pricesHash),
-    stocksHashes: entries.map((e) => e.stocksHash),
-    quantities: entries.map((e) => e.quantity),
-    priceCounts: Uint32Array.from(entries, (e) => e.priceCount),
-    stockCounts: Uint32Array.from(entries, (e) => e.stockCount),
-    stockRows: entries.map((e) => e.stockRows),
-    rows: rows.bytes,
-    rowEnds: rows.ends,
-    prices: prices.bytes,
-    priceEnds: prices.ends,
-    stocks: stocks.bytes,
-    stockEnds: stocks.ends,
-  };
+  finish(): OfferBatch {
+    const live = this.survivors();
+    const rows = this.rows.finish(live);
+    const prices = this.prices.finish(live);
+    const stocks = this.stocks.finish(live);
+    return {
+      type: "offers",
+      ids: this.keep(this.ids),
+      productIds: this.keep(this.productIds),
+      descriptive: this.keep(this.descriptive),
+      active: this.keep(this.active),
+      hashes: this.keep(this.hashes),
+      pricesHashes: this.keep(this.pricesHashes),
+      stocksHashes: this.keep(this.stocksHashes),
+      quantities: this.keep(this.quantities),
+      priceCounts: Uint32Array.from(this.keep(this.priceCounts)),
+      stockCounts: Uint32Array.from(this.keep(this.stockCounts)),
+      stockRows: this.keep(this.stockRows),
+      rows: rows.bytes,
+      rowEnds: rows.ends,
+      prices: prices.bytes,
+      priceEnds: prices.ends,
+      stocks: stocks.bytes,
+      stockEnds: stocks.ends,
+    };
+  }
 }
