@@ -36,7 +36,10 @@ export async function* decodeXml(source: AsyncIterable<Uint8Array>): AsyncIterab
         break;
       }
       if (step.value.byteLength === 0) continue;
-      headParts.push(step.value);
+      // A source may free a chunk's memory once the next one is asked for (parserInput with
+      // releaseChunks): small parts kept for the head are copied. The part that completes the
+      // head is used before anything more is read.
+      headParts.push(step.value.byteLength < SNIFF_BYTES ? step.value.slice() : step.value);
       headLength += step.value.byteLength;
     }
     const head = headParts.length === 1 ? headParts[0] : concat(headParts, headLength);

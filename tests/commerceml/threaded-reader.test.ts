@@ -1,6 +1,8 @@
 import { assert, assertEquals, assertRejects } from "@std/assert";
 import { readCommerceML } from "../../src/commerceml/reader.ts";
-import { readCommerceMLInWorker } from "../../src/commerceml/threaded-reader.ts";
+import { readCommerceMLInWorker, readInWorker } from "../../src/commerceml/threaded-reader.ts";
+import { type ImportBatch, importBatches, parserInput } from "../../src/catalog/import-batches.ts";
+import type { ImportWorkerOptions } from "../../src/catalog/import-worker.ts";
 import { CmlError, type CmlRecord } from "../../src/commerceml/records.ts";
 
 const SAMPLES = new URL("../../../shared/samples/commerceml/", import.meta.url);
@@ -206,4 +208,26 @@ Deno.test("bounded buffering, and stopping early terminates the worker and close
   assertEquals(batches, 5);
   assert(closed, "the source was closed");
   assert(pulled <= 6, `read ahead ${pulled} chunks`);
+});
+
+Deno.test("import worker: parts smaller than the sniffed head (the worker frees each part once read) give the inline batches", async () => {
+  const xml = offersXml(60);
+  const summary = (batches: ImportBatch[]) =>
+    batches.map((b) =>
+      b.type === "offers"
+        ? { ids: b.ids, rows: new TextDecoder().decode(b.rows), prices: b.priceEnds.length }
+        : b.type
+    );
+  const inline: ImportBatch[] = [];
+  for await (const b of importBatches(readCommerceML(parserInput(chunked(xml, 37))), 25)) {
+    inline.push(b);
+  }
+  const threaded: ImportBatch[] = [];
+  const worker = new URL("../../src/catalog/import-worker.ts", import.meta.url);
+  const options: ImportWorkerOptions = { batchSize: 25, reader: {} };
+  for await (const b of readInWorker<ImportBatch>(worker, chunked(xml, 37), options)) {
+    threaded.push(b);
+  }
+  assertEquals(inline.filter((b) => b.type === "offers").length, 3);
+  assertEquals(summary(threaded), summary(inline));
 });
