@@ -69,7 +69,7 @@ const EnvSchema = v.object({
   IMPORT_BATCH_SIZE: v.optional(intFrom("IMPORT_BATCH_SIZE", 1, 100000), "1000"),
   IMPORT_HEARTBEAT_SECONDS: v.optional(intFrom("IMPORT_HEARTBEAT_SECONDS", 10, 3600), "30"),
   QUEUE_SUPERVISE_SECONDS: v.optional(intFrom("QUEUE_SUPERVISE_SECONDS", 1, 3600), "15"),
-  IMPORT_PARSER: v.optional(v.picklist(["thread", "inline"]), "inline"),
+  IMPORT_PARSER: v.optional(v.picklist(["thread", "inline"]), "thread"),
   ZIP_MAX_TOTAL_BYTES: v.optional(
     intFrom("ZIP_MAX_TOTAL_BYTES", 1, 2 ** 50),
     String(8 * 1024 ** 3),

@@ -92,18 +92,27 @@ await admin.query(`CREATE DATABASE ${dbName}`);
 const dbUrl = new URL(baseUrl);
 dbUrl.pathname = `/${dbName}`;
 
-function startTask(): string[] {
+/** The start task's command line: its leading `NAME=value` words, and the command's words. */
+function startTask(): { env: Record<string, string>; args: string[] } {
   const tasks = JSON.parse(Deno.readTextFileSync("deno.json")).tasks as Record<string, string>;
-  return tasks.start.split(/\s+/);
+  const words = tasks.start.split(/\s+/);
+  const env: Record<string, string> = {};
+  while (/^[A-Z_][A-Z0-9_]*=/.test(words[0])) {
+    const [name, ...value] = words.shift()!.split("=");
+    env[name] = value.join("=");
+  }
+  return { env, args: words };
 }
 
 // The service runs as its own process, as in production: its peak RSS (VmHWM) is read from
 // /proc and is not mixed up with this client's buffers.
 const port = 18000 + Math.floor(Math.random() * 1000);
+const start = startTask();
 const service = new Deno.Command(Deno.execPath(), {
   // The same command line as `deno task start`, run directly so that its pid is the service's.
-  args: startTask().slice(1),
+  args: start.args.slice(1),
   env: {
+    ...start.env,
     DATABASE_URL: dbUrl.toString(),
     PORT: String(port),
     LOG_LEVEL: Deno.env.get("BENCH_LOG_LEVEL") ?? "warn",

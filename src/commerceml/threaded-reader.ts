@@ -19,13 +19,13 @@ export interface ThreadedReaderOptions extends ReaderOptions {
 
 export interface WorkerReadOptions {
   /**
-   * Bytes read from the source and posted to the worker ahead of its parser. Default 8 MiB.
+   * Bytes read from the source and posted to the worker ahead of its parser. Default 4 MiB.
    * The main thread only reads between the consumer's synchronous stretches, so this must cover
    * the input of about one batch or the worker starves while a batch is being processed
    * (a catalog Товар is 2–4 KB of XML).
    */
   readAheadBytes?: number;
-  /** Items the worker may post before the consumer has taken them. Default 3. */
+  /** Items the worker may post before the consumer has taken them. Default 2. */
   itemsInFlight?: number;
 }
 
@@ -66,7 +66,7 @@ export async function* readInWorker<T>(
   workerModule: URL,
   source: AsyncIterable<Uint8Array>,
   options: unknown,
-  { readAheadBytes = 8 * 1024 * 1024, itemsInFlight = 3 }: WorkerReadOptions = {},
+  { readAheadBytes = 4 * 1024 * 1024, itemsInFlight = 2 }: WorkerReadOptions = {},
 ): AsyncIterable<T> {
   const worker = new Worker(workerModule, { type: "module" });
   const post = (message: ToWorker, transfer: Transferable[] = []) =>
