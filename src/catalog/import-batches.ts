@@ -26,7 +26,7 @@ import type {
   UnitRecord,
   WarehouseRecord,
 } from "../commerceml/records.ts";
-import { copyField, textArrayLiteral } from "./pg-copy.ts";
+import { copyField, textArrayLiteral } from "./copy-text.ts";
 import { release } from "./release-buffers.ts";
 import { contentHash } from "./content-hash.ts";
 import { Utf8Builder } from "./utf8-builder.ts";

@@ -12,7 +12,8 @@ import type {
   WarehouseRecord,
 } from "../commerceml/records.ts";
 import * as Q from "./writer-sql.ts";
-import { copyColumns, copyField, copyIn } from "./pg-copy.ts";
+import { copyIn } from "./pg-copy.ts";
+import { copyColumns, copyField } from "./copy-text.ts";
 import { release } from "./release-buffers.ts";
 import {
   concat,
