@@ -28,6 +28,7 @@ import {
   reconcileRun,
   requestImport,
   runningRun,
+  startUploadedImports,
   summarizeCounts,
 } from "../src/imports/import-runs.ts";
 import { deactivateSince } from "../src/catalog/deactivation.ts";
@@ -273,6 +274,14 @@ export function exchangeRoutes(ctx: AppContext): Hono<AppEnv> {
         c.req.raw.body,
         cfg.fileLimit + 1024 * 1024,
       );
+      if (f.first) {
+        await startUploadedImports(ctx, {
+          sessionId: session.id,
+          generation: session.generation,
+          nextFile: name,
+          requestId: c.var.requestId,
+        });
+      }
       return reply(c, "success", `${name}: ${f.size} bytes received`);
     } catch (e) {
       if (e instanceof UploadTooLargeError) {

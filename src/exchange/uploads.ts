@@ -22,6 +22,11 @@ export interface UploadFile {
   size: number;
 }
 
+/** An append's result: `first` when this POST began the file (its row did not exist). */
+export interface AppendedUpload extends UploadFile {
+  first: boolean;
+}
+
 const XML_DECL = new TextEncoder().encode("<?xml");
 const BOM_XML_DECL = new Uint8Array([0xef, 0xbb, 0xbf, ...XML_DECL]);
 
@@ -43,7 +48,7 @@ export async function appendUpload(
   name: string,
   body: ReadableStream<Uint8Array> | null,
   maxBodyBytes: number,
-): Promise<UploadFile> {
+): Promise<AppendedUpload> {
   return await db.transaction().execute(async (tx) => {
     // Creates the file's row or locks it (the upsert holds the row lock until commit, so
     // concurrent POSTs to one file queue up), and tells where the file ends: one round trip.
@@ -51,7 +56,8 @@ export async function appendUpload(
       .onConflict((oc) =>
         oc.columns(["session_id", "name"]).doUpdateSet({ updated_at: sql`now()` })
       )
-      .returning(["id", "size", "chunks"]).executeTakeFirstOrThrow();
+      .returning(["id", "size", "chunks", sql<boolean>`xmax = 0`.as("first")])
+      .executeTakeFirstOrThrow();
     let size = Number(file.size);
     let seq = file.chunks;
     let first = true;
@@ -106,7 +112,7 @@ export async function appendUpload(
     } else {
       await tx.updateTable("upload_files").set(ends).where("id", "=", file.id).execute();
     }
-    return { id: String(file.id), name, size };
+    return { id: String(file.id), name, size, first: file.first };
   });
 }
 

@@ -77,6 +77,50 @@ export async function requestImport(
   return run;
 }
 
+/**
+ * Starts the imports of the XML files this session finished uploading before `nextFile`.
+ * 1C sends every file first and only then asks `import` for each, in the order it sent them:
+ *   file import.xml (parts…) → file import_files/… → file offers.xml (parts…) →
+ *   import import.xml → import offers.xml
+ * so when the first part of another XML file arrives, the earlier ones are complete, and their
+ * import can run while the rest uploads instead of after it. The run is the one `mode=import`
+ * would have started (same key: session, generation, name), so 1C's later `import` finds it
+ * running or done. Only plain names (`import.xml`, not `goods/1/…`), the way 1C asks for them
+ * without zip; archives and pictures never start anything.
+ */
+export async function startUploadedImports(
+  ctx: AppContext,
+  opts: { sessionId: string; generation: number; nextFile: string; requestId: string | null },
+): Promise<ImportRun[]> {
+  if (!isPlainXml(opts.nextFile)) return [];
+  const uploads = await ctx.db.selectFrom("upload_files").select(["name"])
+    .where("session_id", "=", opts.sessionId).where("origin", "=", "upload")
+    .where("name", "!=", opts.nextFile)
+    .where(({ not, exists, selectFrom }) =>
+      not(exists(
+        selectFrom("import_runs").select("id")
+          .where("import_runs.session_id", "=", opts.sessionId)
+          .where("import_runs.generation", "=", opts.generation)
+          .whereRef("import_runs.file_name", "=", "upload_files.name"),
+      ))
+    ).orderBy("id").execute();
+  const started: ImportRun[] = [];
+  for (const u of uploads) {
+    if (!isPlainXml(u.name)) continue;
+    started.push(
+      await requestImport(ctx, {
+        sessionId: opts.sessionId,
+        generation: opts.generation,
+        fileName: u.name,
+        requestId: opts.requestId,
+      }),
+    );
+  }
+  return started;
+}
+
+const isPlainXml = (name: string) => !name.includes("/") && /\.xml$/i.test(name);
+
 /** The run of this file in this session's generation, if 1C asked for it already. */
 export async function findRun(
   ctx: AppContext,

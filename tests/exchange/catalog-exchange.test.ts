@@ -446,6 +446,36 @@ Deno.test("catalog exchange", async (t) => {
       assertEquals(jobs.rows[0].n, 1);
     });
 
+    await t.step(
+      "a finished XML upload starts importing when the next XML begins; 1C's import finds that run",
+      async () => {
+        const c = new OneCClient(inProcess(h.app));
+        await c.checkauth();
+        await c.init();
+        const sessionId = c.cookie.split("=")[1];
+        const runs = () =>
+          h.ctx.db.selectFrom("import_runs").select(["file_name", "status"])
+            .where("session_id", "=", sessionId).orderBy("id").execute();
+        await c.upload("import.xml", enc.encode(F.importXml()), 700);
+        // Pictures and a zip in between start nothing: 1C may still be sending the catalog's.
+        await c.upload("import_files/ab/early.jpg", new Uint8Array([0xff, 0xd8, 0xff, 0xd9]));
+        assertEquals(await runs(), []);
+        // The first part of offers.xml: import.xml is complete, its import starts now.
+        const offers = enc.encode(F.offersXml());
+        await c.upload("offers.xml", offers.subarray(0, 700), 700);
+        assertEquals((await runs()).map((r) => r.file_name), ["import.xml"]);
+        await c.upload("offers.xml", offers.subarray(700), 700);
+        assertEquals((await runs()).length, 1, "more parts of the same file start nothing");
+        const answers = [await c.importFile("import.xml"), await c.importFile("offers.xml")];
+        assertEquals(answers.map((a) => a.lines[0]), ["success", "success"]);
+        assertEquals(
+          (await runs()).map((r) => [r.file_name, r.status]),
+          [["import.xml", "success"], ["offers.xml", "success"]],
+          "one run per file: 1C's import found the early one",
+        );
+      },
+    );
+
     await t.step("the get_param?type quirk and the .php-less path work", async () => {
       const res = await h.app.request("/1c_exchange?get_param?type=catalog&mode=checkauth", {
         headers: { Authorization: `Basic ${btoa("1c:1c-exchange")}` },
