@@ -1,13 +1,13 @@
 /**
- * `deno task bench [--products N] [--zip] [--keep]`: generates a catalog (default 100k
- * products with variants, 3 price types, 4 warehouses), pushes it through the real protocol
- * over a real socket into a fresh database, and prints upload MB/s, products/s, seconds, peak
- * RSS — against a bare streaming parse of the same bytes. Then it sends the same files again
+ * `deno task bench [--products N] [--sessions N] [--readers N] [--read-seconds N] [--keep]`:
+ * generates a catalog (default 100k products with variants, 3 price types, 4 warehouses), pushes
+ * it through the real protocol over a real socket into a fresh database, and prints upload MB/s,
+ * products/s, seconds, peak RSS — against a bare streaming parse of the same bytes. Then it sends the same files again
  * (an unchanged re-import) and prints that too.
  *
  * Load (src/cli/load-bench.ts): during the first import, `--sessions` 1C clients log in,
  * init and poll; after it, `--readers` platform clients read products for `--read-seconds`.
- * Each prints p50/p99 latency and throughput.
+ * Each prints p50/p99 latency and throughput. `--sessions 0` times the exchange alone.
  *
  * Peak RSS is the service process's (VmHWM), read from /proc.
  */
