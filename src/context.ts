@@ -25,5 +25,7 @@ export type AppEnv = {
     requestId: string;
     log: Logger;
     apiRole: "admin" | "platform" | "reader";
+    /** The API token's identity (its role and a digest of it), set with apiRole. */
+    apiCaller: string;
   };
 };

@@ -254,7 +254,7 @@ const IDEMPOTENCY_KEY_PARAMETER = {
     `request (method, path, body) within ${IDEMPOTENCY_TTL_HOURS} h replays the first 2xx ` +
     "answer, with header `Idempotent-Replayed: true`, without doing the work again; with " +
     "another request it is a 422; while the first is still running, a 409. Keys belong to " +
-    "the token's role. Only 2xx answers are kept: after a 4xx or 5xx the key is free again.",
+    "the API token. Only 2xx answers are kept: after a 4xx or 5xx the key is free again.",
   schema: { type: "string", minLength: 1, maxLength: IDEMPOTENCY_KEY_MAX_LENGTH },
 } as const;
 

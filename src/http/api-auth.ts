@@ -10,6 +10,7 @@ import { timingSafeEqualStr } from "../security/constant-time.ts";
 import { lockedOutFor, recordFailure } from "../security/login-throttle.ts";
 import { clientIp } from "./client-ip.ts";
 import type pg from "pg";
+import { createHash } from "node:crypto";
 
 /**
  * Addresses found not locked out, for a second: the API's busiest callers are the platform's
@@ -34,6 +35,11 @@ export function apiAuth(
     }
     return wait;
   };
+  // Who is calling, for what belongs to one client (Idempotency-Key): a digest of its token —
+  // stable when API_TOKENS is reordered, and saying nothing about the token itself.
+  const callers = tokens.map((t) =>
+    `${t.role}:${createHash("sha256").update(t.token).digest("hex").slice(0, 16)}`
+  );
   return async (c, next) => {
     const client = clientIp(c) ?? "unknown";
     const wait = await lockedOut(client);
@@ -49,10 +55,14 @@ export function apiAuth(
       return problem(c, 401, "Send Authorization: Bearer <token> (one of API_TOKENS).");
     }
     let role: ApiRole | undefined;
-    for (const t of tokens) {
+    let caller = "";
+    tokens.forEach((t, i) => {
       // Compare against every token, always, so timing does not reveal which one matched.
-      if (timingSafeEqualStr(match[1], t.token) && role === undefined) role = t.role;
-    }
+      if (timingSafeEqualStr(match[1], t.token) && role === undefined) {
+        role = t.role;
+        caller = callers[i];
+      }
+    });
     if (!role) {
       notLockedUntil.delete(client);
       const failures = await recordFailure(pool, client, "api-token");
@@ -61,6 +71,7 @@ export function apiAuth(
       return problem(c, 401, "The bearer token is not valid.");
     }
     c.set("apiRole", role);
+    c.set("apiCaller", caller);
     await next();
   };
 }

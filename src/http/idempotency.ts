@@ -4,8 +4,8 @@
  * Semantics of the IETF httpapi draft (draft-ietf-httpapi-idempotency-key-header), as Stripe
  * does it:
  *
- * - a key belongs to a caller (the API token's role: each role is one client of the API), so
- *   two clients picking the same key never see each other's answers;
+ * - a key belongs to a caller (the API token: API_TOKENS may list several for one role, one per
+ *   client), so two clients picking the same key never see each other's answers;
  * - the request is fingerprinted as sha256 of method, path (with query) and the body in a
  *   canonical form (JSON keys sorted, so formatting and key order do not matter); the same key
  *   with another fingerprint — another body, or another route — is a 422;
@@ -74,9 +74,9 @@ export function parseIdempotencyKey(raw: string | undefined): string | undefined
   return raw;
 }
 
-/** Whose keys these are: the token's role (see the module comment). */
+/** Whose keys these are: the API token's (see the module comment). */
 export function idempotencyScope(c: Context<AppEnv>): string {
-  return `role:${c.var.apiRole}`;
+  return `token:${c.var.apiCaller}`;
 }
 
 /**

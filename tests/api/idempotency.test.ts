@@ -3,12 +3,14 @@
  * replays are the first answer byte for byte and do not run the work again (checked in the
  * tables), another body or route is a 422, a concurrent duplicate is a 409 or a replay, a
  * refused request does not burn its key, keys expire after 24 h, a crashed request's claim is
- * taken over, and each role has its own keys. POST /orders keeps its transactional path.
+ * taken over, and each API token has its own keys. POST /orders keeps its transactional path.
  */
 import { assert, assertEquals, assertMatch } from "@std/assert";
 import { sql } from "kysely";
 import { createHarness, type Harness } from "../helpers/harness.ts";
 import { type Role, TOKENS } from "../customers/helpers.ts";
+
+const SECOND_PLATFORM_TOKEN = "second-platform-client-token";
 import { seedCatalog, simpleOrder } from "../orders/helpers.ts";
 
 interface Call {
@@ -70,6 +72,9 @@ Deno.test({
         OZON_CLIENT_ID: "1001",
         OZON_API_KEY: "test-ozon-key",
         OZON_BASE_URL: "http://127.0.0.1:9",
+        // Two clients with the platform role, each with its own token.
+        API_TOKENS: `admin:${TOKENS.admin},platform:${TOKENS.platform},reader:${TOKENS.reader},` +
+          `platform:${SECOND_PLATFORM_TOKEN}`,
       },
     });
     try {
@@ -291,7 +296,31 @@ Deno.test({
         assertEquals(await customersWithEmail(h, "crash@example.com"), 1);
       });
 
-      await t.step("keys are per role: another client's key never replays", async () => {
+      await t.step(
+        "keys are per token: another client of the same role never gets this one's answer",
+        async () => {
+          const body = person("second-client@example.com");
+          const first = await call(h, "POST", "/customers", body, { key: "client-key" });
+          assertEquals(first.res.status, 201, first.text);
+          const res = await h.app.request("/api/v1/customers", {
+            method: "POST",
+            headers: {
+              Authorization: `Bearer ${SECOND_PLATFORM_TOKEN}`,
+              "Content-Type": "application/json",
+              "Idempotency-Key": "client-key",
+            },
+            body: JSON.stringify(body),
+          });
+          // Not a replay: the second client's request runs (and finds the email taken).
+          assertEquals([res.status, res.headers.get("Idempotent-Replayed")], [409, null]);
+          const keys = await h.ctx.db.selectFrom("idempotency_keys").select("scope")
+            .where("key", "=", "client-key").execute();
+          assertEquals(keys.length, 1, "only the 2xx of the first client is stored");
+          assert(!keys[0].scope.includes(TOKENS.platform), "the scope does not hold the token");
+        },
+      );
+
+      await t.step("another role's key never replays", async () => {
         const body = person("scoped@example.com");
         const platform = await call(h, "POST", "/customers", body, { key: "shared-key" });
         assertEquals(platform.res.status, 201);
@@ -342,7 +371,8 @@ Deno.test({
           sql<{ scope: string; claim: string | null }>`SELECT scope, claim FROM idempotency_keys
             WHERE key = 'order-1'`,
         );
-        assertEquals(row, { scope: "role:platform", claim: null });
+        assertMatch(row.scope, /^token:platform:[0-9a-f]{16}$/);
+        assertEquals(row.claim, null);
       });
 
       await t.step("the streamed counterparty import ignores the key", async () => {
