@@ -32,6 +32,7 @@ import {
   summarizeCounts,
 } from "../src/imports/import-runs.ts";
 import { deactivateSince } from "../src/catalog/deactivation.ts";
+import { errorText } from "../src/error-text.ts";
 import { encodeCp1251 } from "../src/text/cp1251.ts";
 import { pruneOldExchanges } from "../src/exchange/retention.ts";
 import { clientIp } from "../src/http/client-ip.ts";
@@ -275,12 +276,16 @@ export function exchangeRoutes(ctx: AppContext): Hono<AppEnv> {
         cfg.fileLimit + 1024 * 1024,
       );
       if (f.first) {
+        // Best effort: the bytes are stored, so this POST succeeded whatever happens here;
+        // 1C's own `import` starts any run that did not start now.
         await startUploadedImports(ctx, {
           sessionId: session.id,
           generation: session.generation,
           nextFile: name,
           requestId: c.var.requestId,
-        });
+        }).catch((e) =>
+          c.var.log.warn({ err: errorText(e) }, "could not start the earlier files' imports")
+        );
       }
       return reply(c, "success", `${name}: ${f.size} bytes received`);
     } catch (e) {

@@ -5,6 +5,7 @@
  */
 import { assert, assertEquals, assertMatch } from "@std/assert";
 import { BlobWriter, TextReader, ZipWriter } from "@zip.js/zip.js";
+import { sql } from "kysely";
 import { createHarness, type Harness } from "../helpers/harness.ts";
 import { inProcess, OneCClient } from "../../src/onec/exchange-client.ts";
 import * as F from "../fixtures/catalog-v208.ts";
@@ -473,6 +474,28 @@ Deno.test("catalog exchange", async (t) => {
           [["import.xml", "success"], ["offers.xml", "success"]],
           "one run per file: 1C's import found the early one",
         );
+      },
+    );
+
+    await t.step(
+      "an early start that fails does not fail the upload: 1C's import starts the run",
+      async () => {
+        const c = new OneCClient(inProcess(h.app));
+        await c.checkauth();
+        await c.init();
+        await c.upload("import.xml", enc.encode(F.importXml()));
+        // No run row can be written while offers.xml begins: the early start fails.
+        await sql`ALTER TABLE import_runs ADD CONSTRAINT no_runs CHECK (false) NOT VALID`
+          .execute(h.ctx.db);
+        let answers;
+        try {
+          answers = await c.upload("offers.xml", enc.encode(F.offersXml()));
+        } finally {
+          await sql`ALTER TABLE import_runs DROP CONSTRAINT no_runs`.execute(h.ctx.db);
+        }
+        assert(answers.every((a) => a.lines[0] === "success"), "the bytes were stored");
+        const done = [await c.importFile("import.xml"), await c.importFile("offers.xml")];
+        assertEquals(done.map((a) => a.lines[0]), ["success", "success"]);
       },
     );
 
