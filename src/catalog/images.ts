@@ -10,6 +10,7 @@
 import { createHash } from "node:crypto";
 import type pg from "pg";
 import { readUpload } from "../exchange/uploads.ts";
+import { concatBytes } from "../concat-bytes.ts";
 
 const TYPES: Record<string, string> = {
   jpg: "image/jpeg",
@@ -67,7 +68,7 @@ export async function publishSessionImages(
         parts.push(chunk);
       }
       const sha256 = h.digest("hex");
-      const data = concat(parts);
+      const data = concatBytes(parts);
       const ins = await pool.query(
         `INSERT INTO images (sha256, content_type, size, data) VALUES ($1, $2, $3, $4)
          ON CONFLICT (sha256) DO NOTHING`,
@@ -111,14 +112,4 @@ export async function findImage(
     [imageKey(path)],
   );
   return r.rows[0];
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }

@@ -202,19 +202,6 @@ export function digest(value: unknown): string {
  */
 const own = (s: string): string => ("_" + s).slice(1);
 
-/** The parts end to end in one new array. */
-export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const p of parts) length += p.byteLength;
-  const bytes = new Uint8Array(length);
-  let at = 0;
-  for (const p of parts) {
-    bytes.set(p, at);
-    at += p.byteLength;
-  }
-  return bytes;
-}
-
 /** The typed arrays of a batch: transferred rather than copied to another thread, released once written. */
 export function batchArrays(batch: ImportBatch): ArrayBufferView[] {
   switch (batch.type) {

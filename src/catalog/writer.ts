@@ -15,8 +15,8 @@ import * as Q from "./writer-sql.ts";
 import { copyIn } from "./pg-copy.ts";
 import { copyColumns, copyField } from "./copy-text.ts";
 import { release } from "./release-buffers.ts";
+import { concatBytes } from "../concat-bytes.ts";
 import {
-  concat,
   digest,
   lastById,
   type OfferBatch,
@@ -46,7 +46,7 @@ const encoder = new TextEncoder();
 
 /** The columns of COPY lines (slices of a batch's rows), for the upserts of changed rows. */
 function columnsOf(parts: Uint8Array[], columns: number): (string | null)[][] {
-  const data = concat(parts);
+  const data = concatBytes(parts);
   const out = copyColumns(data, columns);
   release(data);
   return out;
@@ -334,7 +334,7 @@ export class CatalogWriter {
 
   /** COPY of the parts (slices of a batch's rows) as one message; the joined copy is freed after. */
   private async copy(statement: string, parts: Uint8Array[]): Promise<number> {
-    const data = concat(parts);
+    const data = concatBytes(parts);
     try {
       return await copyIn(this.db, statement, data);
     } finally {

@@ -5,6 +5,7 @@
  * We sniff the first bytes once, then decode chunk by chunk; the input is never concatenated.
  */
 import { CmlError } from "./records.ts";
+import { concatBytes } from "../concat-bytes.ts";
 
 /** How many leading bytes we look at for the BOM, the XML declaration and binary junk. */
 const SNIFF_BYTES = 1024;
@@ -42,7 +43,7 @@ export async function* decodeXml(source: AsyncIterable<Uint8Array>): AsyncIterab
       headParts.push(step.value.byteLength < SNIFF_BYTES ? step.value.slice() : step.value);
       headLength += step.value.byteLength;
     }
-    const head = headParts.length === 1 ? headParts[0] : concat(headParts, headLength);
+    const head = headParts.length === 1 ? headParts[0] : concatBytes(headParts, headLength);
     const { label, bomLength } = sniff(head);
     const decoder = new TextDecoder(label, { fatal: true, ignoreBOM: true });
 
@@ -147,7 +148,7 @@ function invalidUtf8(
   const tail = carried === 0
     ? new Uint8Array(0)
     : previous!.subarray(previous!.byteLength - carried);
-  const joined = concat([tail, chunk.subarray(start)], carried + chunk.byteLength - start);
+  const joined = concatBytes([tail, chunk.subarray(start)], carried + chunk.byteLength - start);
   const bad = firstInvalidUtf8(joined);
   const at = offset + start - carried + (bad < 0 ? 0 : bad);
   return new CmlError(`invalid UTF-8 byte sequence at byte offset ${at} (declared encoding UTF-8)`);
@@ -191,16 +192,6 @@ export function firstInvalidUtf8(bytes: Uint8Array): number {
     i += need + 1;
   }
   return -1;
-}
-
-function concat(parts: Uint8Array[], length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.byteLength;
-  }
-  return out;
 }
 
 function latin1(bytes: Uint8Array): string {

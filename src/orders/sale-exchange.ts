@@ -25,6 +25,7 @@ import { importSaleFile } from "./status-import.ts";
 import { isCompleteUpload } from "./upload-complete.ts";
 import { STATUS_LABELS } from "./query-document.ts";
 import { XmlWriter } from "./xml-writer.ts";
+import { concatBytes } from "../concat-bytes.ts";
 
 export interface SaleReply {
   /** Plain protocol lines (success/progress/failure…), sent as text/plain like every answer. */
@@ -97,7 +98,7 @@ async function query(
     session.id,
     version ? SITE_SALE_VERSION : OLD_PROTOCOL_SCHEMA_VERSION,
   );
-  const body = concat(answer.chunks, answer.bytes);
+  const body = concatBytes(answer.chunks, answer.bytes);
   c.var.log.info(
     { batchId: answer.batchId, orders: answer.orders, bytes: answer.bytes },
     "sale query answered",
@@ -262,14 +263,4 @@ function info(ctx: AppContext): Response {
       "Content-Length": String(body.length),
     },
   });
-}
-
-function concat(parts: Uint8Array[], length: number): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
