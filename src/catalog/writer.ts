@@ -55,6 +55,29 @@ function columnsOf(parts: Uint8Array[], columns: number): (string | null)[][] {
 /** A COPY line's last column (after the tab its other columns end with) and the newline. */
 const lastColumn = (value: string) => encoder.encode(copyField(value) + "\n");
 
+/** Offer i's piece of one of a batch's byte runs (rows, prices, stocks). */
+const piece = (bytes: Uint8Array, ends: Uint32Array, i: number) =>
+  bytes.subarray(i === 0 ? 0 : ends[i - 1], ends[i]);
+
+/**
+ * An offer's prices and stock rows in a batch (COPY lines, their ends, how many the file
+ * listed) and the statements that write them.
+ */
+const OFFER_ROWS = {
+  prices: {
+    of: (b: OfferBatch) => [b.prices, b.priceEnds, b.priceCounts] as const,
+    columns: 5,
+    insert: Q.INSERT_PRICES,
+    replace: Q.REPLACE_PRICES,
+  },
+  stocks: {
+    of: (b: OfferBatch) => [b.stocks, b.stockEnds, b.stockCounts] as const,
+    columns: 3,
+    insert: Q.INSERT_STOCKS,
+    replace: Q.REPLACE_STOCKS,
+  },
+} as const;
+
 export class CatalogWriter {
   readonly counts: Counts = {};
   /** Offer Ids skipped because their product is unknown (first few, for the run report). */
@@ -251,8 +274,6 @@ export class CatalogWriter {
       const r = await this.db.query(Q.RESOLVE_OFFER_PRODUCTS, [[...needProduct]]);
       for (const row of r.rows as { onec_id: string }[]) known.add(row.onec_id);
     }
-    const slice = (bytes: Uint8Array, ends: Uint32Array, i: number) =>
-      bytes.subarray(i === 0 ? 0 : ends[i - 1], ends[i]);
     const freshOffers: Uint8Array[] = [], freshPrices: Uint8Array[] = [];
     const freshStocks: Uint8Array[] = [], changedRows: Uint8Array[] = [];
     let freshPriceCount = 0, freshStockCount = 0;
@@ -271,13 +292,13 @@ export class CatalogWriter {
           continue;
         }
         // New: copied in with its prices and stock, no conflict handling (see COPY_NEW_OFFERS).
-        freshOffers.push(slice(b.rows, b.rowEnds, i), lastColumn(productId));
+        freshOffers.push(piece(b.rows, b.rowEnds, i), lastColumn(productId));
         if (b.pricesHashes[i] !== null) {
-          freshPrices.push(slice(b.prices, b.priceEnds, i));
+          freshPrices.push(piece(b.prices, b.priceEnds, i));
           freshPriceCount += b.priceCounts[i];
         }
         if (b.stockRows[i]) {
-          freshStocks.push(slice(b.stocks, b.stockEnds, i));
+          freshStocks.push(piece(b.stocks, b.stockEnds, i));
           freshStockCount += b.stockCounts[i];
         }
         if (b.pricesHashes[i] !== null) this.count("prices");
@@ -293,7 +314,7 @@ export class CatalogWriter {
       if (writeRow[i]) {
         // The line's price/stock hashes are the file's: equal to ours when not written, or
         // null (kept by COALESCE).
-        changedRows.push(slice(b.rows, b.rowEnds, i), lastColumn(b.productIds[i]));
+        changedRows.push(piece(b.rows, b.rowEnds, i), lastColumn(b.productIds[i]));
       } else {
         stateCols[0].push(b.ids[i]);
         stateCols[1].push(writePrices[i] ? b.pricesHashes[i] : null);
@@ -301,7 +322,8 @@ export class CatalogWriter {
         stateCols[3].push(b.quantities[i]);
       }
       if (writePrices[i]) (old.prices_hash ? priceChanged : priceNew).push(i);
-      if (writeStocks[i]) (old.stocks_hash ? stockChanged : stockNew).push(i);
+      // A total without warehouses is the offer's quantity (written above), not stock rows.
+      if (writeStocks[i] && b.stockRows[i]) (old.stocks_hash ? stockChanged : stockNew).push(i);
     }
     const c = this.count("offers");
     c.unchanged += unchanged;
@@ -326,10 +348,10 @@ export class CatalogWriter {
       const r = await this.db.query(Q.UPDATE_OFFER_STATE, stateCols);
       c.updated += r.rowCount ?? 0;
     }
-    await this.prices(b, priceNew, false);
-    await this.prices(b, priceChanged, true);
-    await this.stocks(b, stockNew, false);
-    await this.stocks(b, stockChanged, true);
+    await this.offerRows("prices", b, priceNew, false);
+    await this.offerRows("prices", b, priceChanged, true);
+    await this.offerRows("stocks", b, stockNew, false);
+    await this.offerRows("stocks", b, stockChanged, true);
   }
 
   /** COPY of the parts (slices of a batch's rows) as one message; the joined copy is freed after. */
@@ -348,46 +370,33 @@ export class CatalogWriter {
   }
 
   /**
-   * Prices of existing offers. An offer that carries Цены gets exactly those prices (types it
-   * no longer lists are removed); offers that had none take the cheaper insert.
+   * Prices or stock rows of existing offers. An offer that carries Цены gets exactly those
+   * prices (types it no longer lists are removed), and one that lists warehouses exactly those
+   * stock rows; offers that had none take the cheaper insert.
    */
-  private async prices(b: OfferBatch, offers: number[], replace: boolean): Promise<void> {
+  private async offerRows(
+    kind: keyof typeof OFFER_ROWS,
+    b: OfferBatch,
+    offers: number[],
+    replace: boolean,
+  ): Promise<void> {
     if (offers.length === 0) return;
+    const rows = OFFER_ROWS[kind];
+    const [bytes, ends, counts] = rows.of(b);
     const parts: Uint8Array[] = [];
     let listed = 0;
     for (const i of offers) {
-      parts.push(b.prices.subarray(i === 0 ? 0 : b.priceEnds[i - 1], b.priceEnds[i]));
-      listed += b.priceCounts[i];
+      parts.push(piece(bytes, ends, i));
+      listed += counts[i];
     }
-    const params: unknown[] = columnsOf(parts, 5);
+    const params: unknown[] = columnsOf(parts, rows.columns);
     if (replace) params.push(offers.map((i) => b.ids[i]));
-    const r = await this.db.query(replace ? Q.REPLACE_PRICES : Q.INSERT_PRICES, params);
+    const r = await this.db.query(replace ? rows.replace : rows.insert, params);
     if (replace) {
-      this.add("prices", listed, r.rows[0]);
-      this.count("prices").deactivated += r.rows[0].deleted;
+      this.add(kind, listed, r.rows[0]);
+      this.count(kind).deactivated += r.rows[0].deleted;
     } else {
-      this.add("prices", listed, { created: r.rowCount ?? 0, updated: 0 });
-    }
-  }
-
-  /** Same rule for stock: an offer that lists warehouses gets exactly those rows. */
-  private async stocks(b: OfferBatch, offers: number[], replace: boolean): Promise<void> {
-    const withRows = offers.filter((i) => b.stockRows[i]);
-    if (withRows.length === 0) return;
-    const parts: Uint8Array[] = [];
-    let listed = 0;
-    for (const i of withRows) {
-      parts.push(b.stocks.subarray(i === 0 ? 0 : b.stockEnds[i - 1], b.stockEnds[i]));
-      listed += b.stockCounts[i];
-    }
-    const params: unknown[] = columnsOf(parts, 3);
-    if (replace) params.push(withRows.map((i) => b.ids[i]));
-    const r = await this.db.query(replace ? Q.REPLACE_STOCKS : Q.INSERT_STOCKS, params);
-    if (replace) {
-      this.add("stocks", listed, r.rows[0]);
-      this.count("stocks").deactivated += r.rows[0].deleted;
-    } else {
-      this.add("stocks", listed, { created: r.rowCount ?? 0, updated: 0 });
+      this.add(kind, listed, { created: r.rowCount ?? 0, updated: 0 });
     }
   }
 
