@@ -52,12 +52,6 @@ export function readCommerceMLInWorker(
 type Inbox = FromWorker | { type: "source-error"; error: unknown };
 
 /**
- * Same records, in the same order, as readCommerceML, parsed on a worker. Batches group records
- * from several input chunks (up to batchSize). Chunks that own their whole ArrayBuffer are
- * transferred, not copied: the source must not reuse a chunk after yielding it.
- * The worker is terminated when iteration ends, fails or is stopped early.
- */
-/**
  * The items a worker module (one that calls serveWorker) makes of `source`'s bytes, in order.
  * `options` go to its produce function. Same transfer, error and termination rules as
  * readCommerceMLInWorker.
