@@ -62,6 +62,41 @@ async function importWaitingOnLock(db: pg.Client): Promise<void> {
   });
 }
 
+/**
+ * A 1C session whose import of `file` has started and waits at a lock on products, held by the
+ * returned client until it commits.
+ */
+async function importStuckOnLock(
+  service: ServiceProcess,
+  db: pg.Client,
+  url: string,
+  file: string,
+): Promise<{ client: ReturnType<typeof onecClient>; lock: pg.Client }> {
+  const client = onecClient(service, 30_000);
+  assertEquals((await client.checkauth()).lines[0], "success");
+  await client.init();
+  await client.uploadFile("import.xml", file);
+  const lock = await lockProducts(url);
+  try {
+    const a = await client.call({ mode: "import", filename: "import.xml" });
+    assertEquals(a.lines[0], "progress", a.lines.join(" | "));
+    await importWaitingOnLock(db);
+  } catch (e) {
+    await lock.query("COMMIT");
+    await lock.end();
+    throw e;
+  }
+  return { client, lock };
+}
+
+/** Asserts the process has not exited half a second after SIGTERM: it waits for `work`. */
+async function stillRunning(s: ServiceProcess, work: string): Promise<void> {
+  let ended = false;
+  s.exited.then(() => ended = true);
+  await new Promise((r) => setTimeout(r, 500));
+  assert(!ended, `exited before its running ${work} finished:\n${s.tail()}`);
+}
+
 /** The process's exit status, or a failure naming what it last logged. */
 async function exitedWithin(s: ServiceProcess, ms: number): Promise<Deno.CommandStatus> {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -125,16 +160,8 @@ Deno.test({
       await t.step(
         "stuck past the grace: exits 0, nothing applied, resumed on restart",
         async () => {
-          const client = onecClient(service, 30_000);
-          assertEquals((await client.checkauth()).lines[0], "success");
-          await client.init();
-          await client.uploadFile("import.xml", first);
-          const lock = await lockProducts(url);
+          const { client, lock } = await importStuckOnLock(service, db, url, first);
           try {
-            const a = await client.call({ mode: "import", filename: "import.xml" });
-            assertEquals(a.lines[0], "progress", a.lines.join(" | "));
-            await importWaitingOnLock(db);
-
             await terminate(service);
             const status = await exitedWithin(service, EXIT_BOUND_MS);
             assertEquals(status.code, 0, service.tail());
@@ -169,21 +196,11 @@ Deno.test({
       );
 
       await t.step("released within the grace: the import finishes, then the exit", async () => {
-        const client = onecClient(service, 30_000);
-        assertEquals((await client.checkauth()).lines[0], "success");
-        await client.init();
-        await client.uploadFile("import.xml", second);
-        const lock = await lockProducts(url);
+        const { lock } = await importStuckOnLock(service, db, url, second);
         try {
-          const a = await client.call({ mode: "import", filename: "import.xml" });
-          assertEquals(a.lines[0], "progress", a.lines.join(" | "));
-          await importWaitingOnLock(db);
           await terminate(service);
           // The import cannot finish while the lock is held, so neither can the process.
-          let ended = false;
-          service.exited.then(() => ended = true);
-          await new Promise((r) => setTimeout(r, 500));
-          assert(!ended, `exited before its running import finished:\n${service.tail()}`);
+          await stillRunning(service, "import");
         } finally {
           await lock.query("COMMIT");
           await lock.end();
@@ -216,10 +233,7 @@ Deno.test({
         try {
           await waitFor("Ozon holding a request", () => Promise.resolve(ozon.arrived.length > 0));
           await terminate(service);
-          let ended = false;
-          service.exited.then(() => ended = true);
-          await new Promise((r) => setTimeout(r, 500));
-          assert(!ended, `exited before its running sync finished:\n${service.tail()}`);
+          await stillRunning(service, "sync");
         } finally {
           ozon.gate.open();
         }
