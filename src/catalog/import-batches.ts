@@ -7,8 +7,8 @@
  * CPU than parsing them.
  *
  * A product or offer batch is a few flat arrays (Ид, content hashes) and the rows already in
- * COPY text format (pg-copy.ts), as UTF-8 bytes that move to the main thread without a copy
- * (batchTransfer): new rows are copied in as they are; changed ones are split back into
+ * COPY text format (copy-text.ts), as UTF-8 bytes that move to the main thread without a copy
+ * (batchArrays): new rows are copied in as they are; changed ones are split back into
  * columns for the upserts (copyColumns).
  *
  * Batching rules: one record type per batch, at most `batchSize` records; a header ends the
